@@ -1,0 +1,47 @@
+"""A client for Alibaba Cloud Model Studio (DashScope) speech recognition.
+
+This package imports nothing from Home Assistant: it could be published on its own.
+"""
+
+from .audio import AudioFramer, UnsupportedAudioError, WavStripper, pcm_frame_bytes
+from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
+from .client import DashScopeClient
+from .endpoints import Deployment, Endpoint, InvalidEndpointError, Region
+from .errors import (
+    DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeError,
+    DashScopeTaskError,
+    DashScopeTimeoutError,
+)
+from .messages import RecognitionParameters, Sentence
+from .realtime import RecognitionSession, Timeouts
+from .transcript import Transcript
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "AudioFramer",
+    "DashScopeAuthError",
+    "DashScopeClient",
+    "DashScopeConnectionError",
+    "DashScopeError",
+    "DashScopeTaskError",
+    "DashScopeTimeoutError",
+    "Deployment",
+    "Endpoint",
+    "HintRule",
+    "InvalidEndpointError",
+    "ModelInfo",
+    "RecognitionParameters",
+    "RecognitionSession",
+    "Region",
+    "Sentence",
+    "Timeouts",
+    "Transcript",
+    "UnsupportedAudioError",
+    "WavStripper",
+    "model_info",
+    "models_for",
+    "pcm_frame_bytes",
+]

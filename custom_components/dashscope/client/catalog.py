@@ -1,0 +1,244 @@
+"""The model table: every fact about a recognition model lives here and only here.
+
+The config flow, the stt entity and the README all read this table, so adding a model or
+correcting a fact is a one-line change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .endpoints import Deployment
+
+BEIJING = frozenset({Deployment.BEIJING})
+EVERYWHERE = frozenset(Deployment)
+
+# Sample rates Home Assistant can declare, used for models that accept any rate.
+ANY_SAMPLE_RATE = (8000, 11000, 16000, 22000, 32000, 44100, 48000)
+
+
+class HintRule(StrEnum):
+    """How a model uses `language_hints`."""
+
+    ALL = "all"  # every hint narrows the recognition
+    FIRST = "first"  # only the first hint is used
+    NONE = "none"  # the model takes no hints (Chinese-only Paraformer models)
+
+
+class Parameter(StrEnum):
+    """Optional recognition parameters a model may accept."""
+
+    PUNCTUATION = "punctuation_prediction_enabled"
+    INVERSE_TEXT_NORMALIZATION = "inverse_text_normalization_enabled"
+    DISFLUENCY_REMOVAL = "disfluency_removal_enabled"
+    SEMANTIC_PUNCTUATION = "semantic_punctuation_enabled"
+    MAX_SENTENCE_SILENCE = "max_sentence_silence"
+    MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
+    SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
+    HEARTBEAT = "heartbeat"
+
+
+_VAD = frozenset(
+    {
+        Parameter.SEMANTIC_PUNCTUATION,
+        Parameter.MAX_SENTENCE_SILENCE,
+        Parameter.MULTI_THRESHOLD_MODE,
+        Parameter.HEARTBEAT,
+    }
+)
+FUN_ASR_PARAMETERS = _VAD | {Parameter.PUNCTUATION, Parameter.SPEECH_NOISE_THRESHOLD}
+PARAFORMER_V2_PARAMETERS = _VAD | {
+    Parameter.PUNCTUATION,
+    Parameter.INVERSE_TEXT_NORMALIZATION,
+    Parameter.DISFLUENCY_REMOVAL,
+}
+PARAFORMER_V1_PARAMETERS = _VAD | {
+    Parameter.INVERSE_TEXT_NORMALIZATION,
+    Parameter.DISFLUENCY_REMOVAL,
+}
+
+# Home Assistant language tag -> the service's language code.
+LANGUAGE_CODES: dict[str, str] = {
+    "zh-CN": "zh",
+    "zh-TW": "zh",
+    "zh-HK": "yue",
+    "yue": "yue",
+    "en-US": "en",
+    "en-GB": "en",
+    "en-AU": "en",
+    "en-IN": "en",
+    "ja-JP": "ja",
+    "ko-KR": "ko",
+    "de-DE": "de",
+    "fr-FR": "fr",
+    "ru-RU": "ru",
+}
+# Models that recognize Chinese dialects take Cantonese as Chinese when `yue` is not a code.
+DIALECT_FALLBACK = {"yue": "zh"}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What one real-time recognition model accepts."""
+
+    name: str
+    deployments: frozenset[Deployment]
+    sample_rates: tuple[int, ...]
+    languages: tuple[str, ...]
+    hint_rule: HintRule
+    parameters: frozenset[Parameter] = field(default_factory=frozenset)
+    dialects: bool = False
+    hotword_parameter: str = "vocabulary_id"
+    emotion: bool = False
+
+    def language_code(self, tag: str) -> str | None:
+        """Return the service code for a Home Assistant language tag, if supported."""
+        code = LANGUAGE_CODES.get(tag)
+        if code is None:
+            # Accept any casing or region of a known language (e.g. "zh-cn", "en").
+            for known, known_code in LANGUAGE_CODES.items():
+                if known.lower() == tag.lower() or known_code == tag.lower():
+                    code = known_code
+                    break
+        if code in self.languages:
+            return code
+        if self.dialects and code in DIALECT_FALLBACK:
+            fallback = DIALECT_FALLBACK[code]
+            return fallback if fallback in self.languages else None
+        return None
+
+    @property
+    def preferred_sample_rate(self) -> int:
+        """Return the rate to use when the caller may choose: 16 kHz where accepted."""
+        if PREFERRED_SAMPLE_RATE in self.sample_rates:
+            return PREFERRED_SAMPLE_RATE
+        return self.sample_rates[0]
+
+    @property
+    def language_tags(self) -> list[str]:
+        """Return the Home Assistant language tags this model recognizes."""
+        return [tag for tag in LANGUAGE_CODES if self.language_code(tag) is not None]
+
+    def language_hints(self, first: str | None, extra: Iterable[str] = ()) -> list[str]:
+        """Return the hints to send: `first` (a service code), then `extra`, as the model uses."""
+        hints: list[str] = []
+        for code in (first, *extra):
+            if code and code in self.languages and code not in hints:
+                hints.append(code)
+        if self.hint_rule is HintRule.NONE:
+            return []
+        return hints[:1] if self.hint_rule is HintRule.FIRST else hints
+
+
+def _fun_asr(name: str, languages: tuple[str, ...], *, dialects: bool = True) -> ModelInfo:
+    return ModelInfo(
+        name=name,
+        deployments=BEIJING,
+        sample_rates=(16000,),
+        languages=languages,
+        hint_rule=HintRule.FIRST,
+        parameters=FUN_ASR_PARAMETERS,
+        dialects=dialects,
+    )
+
+
+MODELS: dict[str, ModelInfo] = {
+    model.name: model
+    for model in (
+        ModelInfo(
+            name="fun-asr-realtime",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en", "ja"),
+            hint_rule=HintRule.FIRST,
+            parameters=FUN_ASR_PARAMETERS,
+            dialects=True,
+        ),
+        _fun_asr("fun-asr-realtime-2026-02-28", ("zh", "en", "ja")),
+        ModelInfo(
+            name="fun-asr-realtime-2025-11-07",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en", "ja"),
+            hint_rule=HintRule.FIRST,
+            parameters=FUN_ASR_PARAMETERS,
+            dialects=True,
+        ),
+        _fun_asr("fun-asr-realtime-2025-09-15", ("zh", "en"), dialects=False),
+        ModelInfo(
+            name="fun-asr-flash-8k-realtime",
+            deployments=BEIJING,
+            sample_rates=(8000,),
+            languages=("zh",),
+            hint_rule=HintRule.FIRST,
+            parameters=FUN_ASR_PARAMETERS,
+        ),
+        ModelInfo(
+            name="fun-asr-flash-8k-realtime-2026-01-28",
+            deployments=BEIJING,
+            sample_rates=(8000,),
+            languages=("zh",),
+            hint_rule=HintRule.FIRST,
+            parameters=FUN_ASR_PARAMETERS,
+        ),
+        ModelInfo(
+            name="paraformer-realtime-v2",
+            deployments=BEIJING,
+            sample_rates=ANY_SAMPLE_RATE,
+            languages=("zh", "en", "ja", "yue", "ko", "de", "fr", "ru"),
+            hint_rule=HintRule.ALL,
+            parameters=PARAFORMER_V2_PARAMETERS,
+            dialects=True,
+        ),
+        ModelInfo(
+            name="paraformer-realtime-v1",
+            deployments=BEIJING,
+            sample_rates=(16000,),
+            languages=("zh",),
+            hint_rule=HintRule.NONE,
+            parameters=PARAFORMER_V1_PARAMETERS,
+            hotword_parameter="phrase_id",
+        ),
+        ModelInfo(
+            name="paraformer-realtime-8k-v2",
+            deployments=BEIJING,
+            sample_rates=(8000,),
+            languages=("zh",),
+            hint_rule=HintRule.NONE,
+            parameters=PARAFORMER_V2_PARAMETERS,
+            emotion=True,
+        ),
+        ModelInfo(
+            name="paraformer-realtime-8k-v1",
+            deployments=BEIJING,
+            sample_rates=(8000,),
+            languages=("zh",),
+            hint_rule=HintRule.NONE,
+            parameters=PARAFORMER_V1_PARAMETERS,
+            hotword_parameter="phrase_id",
+        ),
+    )
+}
+DEFAULT_MODEL = "fun-asr-realtime"
+PREFERRED_SAMPLE_RATE = 16000  # what the Assist pipeline delivers
+
+
+def models_for(deployments: Iterable[Deployment]) -> list[ModelInfo]:
+    """Return the models served by any of the given deployments, in table order."""
+    wanted = frozenset(deployments)
+    return [model for model in MODELS.values() if model.deployments & wanted]
+
+
+def model_info(name: str) -> ModelInfo:
+    """Return the facts for a model; an unknown (newer) model is assumed to be like Fun-ASR."""
+    if name in MODELS:
+        return MODELS[name]
+    return ModelInfo(
+        name=name,
+        deployments=EVERYWHERE,
+        sample_rates=(16000,),
+        languages=("zh", "en", "ja"),
+        hint_rule=HintRule.FIRST,
+    )

@@ -1,0 +1,117 @@
+"""Where the DashScope service lives: regions, workspace domains and custom URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+WEBSOCKET_PATH = "/api-ws/v1/inference"
+_WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+
+
+class Region(StrEnum):
+    """An endpoint choice offered to the user."""
+
+    BEIJING = "beijing"
+    SINGAPORE = "singapore"
+    BEIJING_WORKSPACE = "beijing_workspace"
+    SINGAPORE_WORKSPACE = "singapore_workspace"
+    CUSTOM = "custom"
+
+
+class Deployment(StrEnum):
+    """The deployment a region belongs to; models and API keys are per deployment."""
+
+    BEIJING = "beijing"
+    SINGAPORE = "singapore"
+
+
+_HOSTS: dict[Region, str] = {
+    Region.BEIJING: "dashscope.aliyuncs.com",
+    Region.SINGAPORE: "dashscope-intl.aliyuncs.com",
+    Region.BEIJING_WORKSPACE: "{workspace}.cn-beijing.maas.aliyuncs.com",
+    Region.SINGAPORE_WORKSPACE: "{workspace}.ap-southeast-1.maas.aliyuncs.com",
+}
+
+DEPLOYMENTS: dict[Region, frozenset[Deployment]] = {
+    Region.BEIJING: frozenset({Deployment.BEIJING}),
+    Region.BEIJING_WORKSPACE: frozenset({Deployment.BEIJING}),
+    Region.SINGAPORE: frozenset({Deployment.SINGAPORE}),
+    Region.SINGAPORE_WORKSPACE: frozenset({Deployment.SINGAPORE}),
+    # A proxy or a test server may stand for either deployment.
+    Region.CUSTOM: frozenset(Deployment),
+}
+
+
+class InvalidEndpointError(ValueError):
+    """The endpoint settings cannot form a URL; `reason` names the field at fault."""
+
+    def __init__(self, reason: str) -> None:
+        """Keep the reason (`workspace_id` or `url`)."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """The URLs and headers that reach one DashScope deployment."""
+
+    region: Region
+    websocket_url: str
+    http_base_url: str
+    workspace_id: str | None = None
+
+    @property
+    def deployments(self) -> frozenset[Deployment]:
+        """Return the deployments whose models this endpoint serves."""
+        return DEPLOYMENTS[self.region]
+
+    @classmethod
+    def resolve(
+        cls,
+        region: Region | str,
+        *,
+        workspace_id: str | None = None,
+        url: str | None = None,
+    ) -> Endpoint:
+        """Build the endpoint for a region, a workspace id or a custom WebSocket URL."""
+        region = Region(region)
+        workspace_id = (workspace_id or "").strip() or None
+        if workspace_id is not None and not _WORKSPACE_ID.match(workspace_id):
+            raise InvalidEndpointError("workspace_id")
+        if region is Region.CUSTOM:
+            return cls._custom(url, workspace_id)
+        host = _HOSTS[region]
+        if "{workspace}" in host:
+            if workspace_id is None:
+                raise InvalidEndpointError("workspace_id")
+            host = host.format(workspace=workspace_id.lower())
+        return cls(
+            region=region,
+            websocket_url=f"wss://{host}{WEBSOCKET_PATH}",
+            http_base_url=f"https://{host}",
+            workspace_id=workspace_id,
+        )
+
+    @classmethod
+    def _custom(cls, url: str | None, workspace_id: str | None) -> Endpoint:
+        parts = urlsplit((url or "").strip())
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise InvalidEndpointError("url")
+        path = parts.path or WEBSOCKET_PATH
+        http_scheme = "https" if parts.scheme == "wss" else "http"
+        return cls(
+            region=Region.CUSTOM,
+            websocket_url=urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")),
+            http_base_url=urlunsplit((http_scheme, parts.netloc, "", "", "")),
+            workspace_id=workspace_id,
+        )
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        """Return the handshake and request headers for this endpoint."""
+        headers = {"Authorization": f"Bearer {api_key}"}
+        if self.workspace_id is not None:
+            headers["X-DashScope-WorkSpace"] = self.workspace_id
+        return headers

@@ -1,0 +1,195 @@
+"""Typed wire messages of the real-time recognition WebSocket protocol.
+
+Each message the client sends or receives is a small frozen dataclass. Parsing ignores fields
+it does not know and gives missing optional fields their defaults, because the service and its
+SDKs add fields over time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+from typing import Any
+import uuid
+
+from .errors import DashScopeError
+
+
+class MessageError(DashScopeError):
+    """A server message could not be understood."""
+
+
+def new_task_id() -> str:
+    """Return a new task id: a uuid4 without dashes (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class RecognitionParameters:
+    """What a recognition task is asked to do (`payload.parameters` plus the model)."""
+
+    model: str
+    sample_rate: int
+    audio_format: str = "pcm"
+    language_hints: tuple[str, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def to_payload(self) -> dict[str, Any]:
+        """Return the `parameters` object of a `run-task` message."""
+        parameters: dict[str, Any] = {"format": self.audio_format, "sample_rate": self.sample_rate}
+        if self.language_hints:
+            parameters["language_hints"] = list(self.language_hints)
+        parameters.update(self.options)
+        return parameters
+
+
+@dataclass(frozen=True, slots=True)
+class RunTask:
+    """`run-task`: start a recognition task on the connection."""
+
+    task_id: str
+    parameters: RecognitionParameters
+
+    def to_json(self) -> str:
+        """Serialize for the wire."""
+        return json.dumps(
+            {
+                "header": {"action": "run-task", "task_id": self.task_id, "streaming": "duplex"},
+                "payload": {
+                    "task_group": "audio",
+                    "task": "asr",
+                    "function": "recognition",
+                    "model": self.parameters.model,
+                    "parameters": self.parameters.to_payload(),
+                    "input": {},
+                },
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FinishTask:
+    """`finish-task`: no more audio follows."""
+
+    task_id: str
+
+    def to_json(self) -> str:
+        """Serialize for the wire."""
+        return json.dumps(
+            {
+                "header": {"action": "finish-task", "task_id": self.task_id, "streaming": "duplex"},
+                "payload": {"input": {}},
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a result, intermediate or final."""
+
+    text: str
+    begin_time: int | None = None
+    end_time: int | None = None
+    is_final: bool = False
+    heartbeat: bool = False
+    emo_tag: str | None = None
+    emo_confidence: float | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sentence:
+        """Parse a `payload.output.sentence` object."""
+        end_time = _optional_int(data.get("end_time"))
+        confidence = data.get("emo_confidence")
+        return cls(
+            text=str(data.get("text") or ""),
+            begin_time=_optional_int(data.get("begin_time")),
+            end_time=end_time,
+            # Sources disagree on the final signal: either one counts.
+            is_final=bool(data.get("sentence_end")) or end_time is not None,
+            heartbeat=bool(data.get("heartbeat")),
+            emo_tag=data.get("emo_tag") or None,
+            emo_confidence=float(confidence) if isinstance(confidence, int | float) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStarted:
+    """`task-started`: the task accepts audio now."""
+
+    task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResultGenerated:
+    """`result-generated`: a sentence grew or ended."""
+
+    task_id: str
+    sentence: Sentence
+    billed_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFinished:
+    """`task-finished`: every result has been sent; the connection may run another task."""
+
+    task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailed:
+    """`task-failed`: the task ended with an error; the server closes the connection."""
+
+    task_id: str
+    code: str
+    message: str = ""
+
+
+type ServerEvent = TaskStarted | ResultGenerated | TaskFinished | TaskFailed
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """An event this client does not know; ignored by the session."""
+
+    task_id: str
+    event: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_event(text: str) -> ServerEvent | UnknownEvent:
+    """Parse one text frame from the server."""
+    try:
+        data = json.loads(text)
+        header = data["header"]
+        event = str(header["event"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise MessageError(f"Malformed server message: {text[:200]!r}") from err
+    task_id = str(header.get("task_id") or "")
+    payload = data.get("payload") or {}
+    if event == "task-started":
+        return TaskStarted(task_id)
+    if event == "task-finished":
+        return TaskFinished(task_id)
+    if event == "task-failed":
+        return TaskFailed(
+            task_id,
+            code=str(header.get("error_code") or "UnknownError"),
+            message=str(header.get("error_message") or ""),
+        )
+    if event == "result-generated":
+        sentence = (payload.get("output") or {}).get("sentence")
+        if not isinstance(sentence, dict):
+            return UnknownEvent(task_id, event, data)
+        usage = payload.get("usage")
+        duration = usage.get("duration") if isinstance(usage, dict) else None
+        return ResultGenerated(
+            task_id,
+            Sentence.from_json(sentence),
+            billed_seconds=float(duration) if isinstance(duration, int | float) else None,
+        )
+    return UnknownEvent(task_id, event, data)
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

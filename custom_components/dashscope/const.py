@@ -1,0 +1,18 @@
+"""Constants of the DashScope integration: config keys, defaults and names."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "dashscope"
+LOGGER = logging.getLogger(__package__)
+
+CONF_REGION: Final = "region"
+CONF_WORKSPACE_ID: Final = "workspace_id"
+CONF_URL: Final = "url"
+CONF_MODEL: Final = "model"
+CONF_LANGUAGE_HINTS: Final = "language_hints"
+
+SUBENTRY_RECOGNIZER: Final = "recognizer"
+DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"

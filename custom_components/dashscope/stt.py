@@ -1,0 +1,189 @@
+"""The DashScope speech-to-text entity: streams the Assist pipeline's audio while people speak."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterable
+import contextlib
+import time
+
+from homeassistant.components import stt
+from homeassistant.components.stt import (
+    AudioBitRates,
+    AudioChannels,
+    AudioCodecs,
+    AudioFormats,
+    AudioSampleRates,
+    SpeechMetadata,
+    SpeechResult,
+    SpeechResultState,
+    SpeechToTextEntity,
+)
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import DashScopeConfigEntry
+from .client import (
+    DashScopeClient,
+    DashScopeError,
+    RecognitionParameters,
+    RecognitionSession,
+    WavStripper,
+    model_info,
+)
+from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN, LOGGER, SUBENTRY_RECOGNIZER
+
+# Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
+PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
+
+_HA_SAMPLE_RATES = {rate.value: rate for rate in AudioSampleRates}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - the platform signature
+    entry: DashScopeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add one speech-to-text entity per recognizer subentry."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_RECOGNIZER:
+            continue
+        async_add_entities(
+            [DashScopeSpeechToText(entry.runtime_data.client, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
+
+
+class DashScopeSpeechToText(SpeechToTextEntity):
+    """Recognize speech with one DashScope model and set of language hints."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+
+    def __init__(self, client: DashScopeClient, subentry: ConfigSubentry) -> None:
+        """Create the entity for a recognizer subentry."""
+        self._client = client
+        self._model = model_info(subentry.data[CONF_MODEL])
+        self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
+        self._attr_unique_id = subentry.subentry_id
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=subentry.title,
+            manufacturer="Alibaba Cloud Model Studio",
+            model=self._model.name,
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def supported_languages(self) -> list[str]:
+        """Return the language tags the model recognizes."""
+        return self._model.language_tags
+
+    @property
+    def supported_formats(self) -> list[AudioFormats]:
+        """Return the containers accepted."""
+        return [AudioFormats.WAV]
+
+    @property
+    def supported_codecs(self) -> list[AudioCodecs]:
+        """Return the codecs accepted."""
+        return [AudioCodecs.PCM]
+
+    @property
+    def supported_bit_rates(self) -> list[AudioBitRates]:
+        """Return the sample widths accepted."""
+        return [AudioBitRates.BITRATE_16]
+
+    @property
+    def supported_sample_rates(self) -> list[AudioSampleRates]:
+        """Return the sample rates the model accepts."""
+        return [_HA_SAMPLE_RATES[rate] for rate in self._model.sample_rates]
+
+    @property
+    def supported_channels(self) -> list[AudioChannels]:
+        """Return the channel counts accepted."""
+        return [AudioChannels.CHANNEL_MONO]
+
+    def _parameters(self, metadata: SpeechMetadata) -> RecognitionParameters:
+        """Return the task parameters for an utterance: the pipeline's language first."""
+        hints = self._model.language_hints(
+            self._model.language_code(metadata.language), self._extra_hints
+        )
+        return RecognitionParameters(
+            model=self._model.name,
+            sample_rate=int(metadata.sample_rate),
+            language_hints=tuple(hints),
+        )
+
+    async def async_process_audio_stream(
+        self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
+    ) -> SpeechResult:
+        """Recognize an utterance; never raises into the pipeline."""
+        result = SpeechResult(None, SpeechResultState.ERROR)
+        async for update in self._recognize(metadata, stream):
+            if isinstance(update, SpeechResult):
+                result = update
+        return result
+
+    async def async_process_audio_stream_with_progress(
+        self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
+    ) -> AsyncGenerator[object]:
+        """Yield the growing transcript, then the result (Home Assistant 2026.11 and later)."""
+        assert PartialSpeechResult is not None
+        async for update in self._recognize(metadata, stream):
+            yield update if isinstance(update, SpeechResult) else PartialSpeechResult(update)
+
+    async def _recognize(
+        self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
+    ) -> AsyncGenerator[str | SpeechResult]:
+        """Stream audio while reading results; yield each new text, then one SpeechResult."""
+        started = time.monotonic()
+        session = self._client.recognition(self._parameters(metadata))
+        try:
+            async with session:
+                sender = asyncio.create_task(
+                    _send_audio(session, stream), name=f"{DOMAIN} audio {session.task_id}"
+                )
+                try:
+                    async for transcript in session.results():
+                        yield transcript.text
+                    await sender
+                finally:
+                    if not sender.done():
+                        sender.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender
+        except DashScopeError as err:
+            LOGGER.error(
+                "Speech recognition with %s failed after %.1f s: %s",
+                self._model.name,
+                time.monotonic() - started,
+                err,
+            )
+            yield SpeechResult(None, SpeechResultState.ERROR)
+            return
+        LOGGER.debug(
+            "Task %s recognized %d bytes in %.2f s",
+            session.task_id,
+            session.audio_bytes,
+            time.monotonic() - started,
+        )
+        yield SpeechResult(session.transcript.text, SpeechResultState.SUCCESS)
+
+
+async def _send_audio(session: RecognitionSession, stream: AsyncIterable[bytes]) -> None:
+    """Forward the pipeline's audio as it arrives, then finish the task."""
+    wav = WavStripper()
+    try:
+        async for chunk in stream:
+            if audio := wav.feed(chunk):
+                await session.send_audio(audio)
+        if rest := wav.finish():
+            await session.send_audio(rest)
+        await session.finish()
+    except DashScopeError as err:
+        await session.abort(err)
+    except Exception as err:  # noqa: BLE001 - the stream is foreign code; its failure must end the task
+        await session.abort(DashScopeError(f"Audio stream failed: {err!r}"))

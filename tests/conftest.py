@@ -1,0 +1,90 @@
+"""Fixtures: a running local DashScope server, an account entry and a set-up integration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope.const import (
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    CONF_REGION,
+    CONF_URL,
+    DOMAIN,
+    SUBENTRY_RECOGNIZER,
+)
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+
+from .dashscope_server import DashScopeServer
+
+API_KEY = "sk-0123456789abcdef0123456789abcdef"
+RECOGNIZER_ID = "01RECOGNIZER0000000000000000"
+ENTITY_ID = "stt.fun_asr_realtime"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components."""
+
+
+class RunningServer(DashScopeServer):
+    """The local server with the URL it listens on."""
+
+    url: str
+
+
+@pytest.fixture
+async def dashscope_server(socket_enabled: None) -> AsyncIterator[RunningServer]:
+    """Run the local DashScope server on 127.0.0.1 in the test's event loop."""
+    server = RunningServer(API_KEY)
+    runner = web.AppRunner(server.app(), shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    server.url = f"ws://127.0.0.1:{port}/api-ws/v1/inference"
+    yield server
+    await runner.cleanup()
+
+
+@pytest.fixture
+def recognizer_data() -> dict[str, Any]:
+    """Return the recognizer subentry's data."""
+    return {CONF_MODEL: "fun-asr-realtime", CONF_LANGUAGE_HINTS: []}
+
+
+@pytest.fixture
+def config_entry(
+    hass: HomeAssistant, dashscope_server: RunningServer, recognizer_data: dict[str, Any]
+) -> MockConfigEntry:
+    """Return an account entry pointing at the local server, with one recognizer."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="DashScope custom endpoint",
+        data={CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: dashscope_server.url},
+        unique_id="account",
+        subentries_data=[
+            {
+                "subentry_id": RECOGNIZER_ID,
+                "subentry_type": SUBENTRY_RECOGNIZER,
+                "data": recognizer_data,
+                "title": recognizer_data[CONF_MODEL],
+                "unique_id": None,
+            }
+        ],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Set up the integration with the account entry."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

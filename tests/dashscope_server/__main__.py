@@ -1,0 +1,31 @@
+"""Run the local DashScope server: `python -m tests.dashscope_server --port 8765`.
+
+Point the integration at it with the custom endpoint `ws://127.0.0.1:8765/api-ws/v1/inference`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+
+from .server import DashScopeServer
+
+
+def main() -> None:
+    """Parse arguments and serve until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default="sk-test-key")
+    parser.add_argument("--region", choices=("beijing", "singapore"), default="beijing")
+    parser.add_argument("--text", action="append", help="sentence to recognize (repeatable)")
+    args = parser.parse_args()
+    server = DashScopeServer(args.api_key, region=args.region)
+    if args.text:
+        server.default_script.sentences = args.text
+    web.run_app(server.app(), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

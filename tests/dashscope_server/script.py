@@ -1,0 +1,125 @@
+"""What the local DashScope server does during one task, and the results it derives from audio.
+
+Recognized text is revealed in proportion to the audio actually received (`bytes_per_char`),
+so a client that loses audio gets a shorter transcript, as it would from the real service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FinalSignal = Literal["sentence_end", "end_time", "both"]
+
+
+@dataclass
+class TaskScript:
+    """How the server behaves for one task; tests queue these on the server."""
+
+    sentences: list[str] = field(default_factory=lambda: ["打开客厅的灯。"])
+    bytes_per_char: int = 1600  # 50 ms of 16 kHz PCM per character
+    final_signal: FinalSignal = "both"
+    partials: bool = True
+    finalize_on_finish: bool = True  # False: a sentence still growing at the end stays partial
+    heartbeat_every: int = 0  # a heartbeat result after every N frames (0: never)
+    emotion: tuple[str, float] | None = None
+    fail_code: str | None = None
+    fail_message: str = ""
+    fail_on: Literal["run", "audio", "finish"] = "run"
+    fail_after_bytes: int = 0
+    close_after_bytes: int | None = None  # drop the connection mid-stream
+    stall_start: bool = False  # never send task-started
+    stall_finish: bool = False  # never send task-finished
+    finish_delay: float = 0.0  # the service's own finishing time, seconds
+    max_frame_bytes: int = 16384
+
+
+@dataclass
+class Recognizer:
+    """Turns received audio into intermediate and final sentences following a script."""
+
+    script: TaskScript
+    bytes_per_ms: float
+    received: int = 0
+    _sentence: int = 0  # index of the sentence being revealed
+    _revealed: int = 0  # characters of it already reported
+    _sentence_start: int = 0  # byte offset where it began
+
+    def feed(self, size: int) -> list[dict[str, Any]]:
+        """Take `size` more bytes of audio; return the sentences to report."""
+        self.received += size
+        out: list[dict[str, Any]] = []
+        available = self.received // self.script.bytes_per_char
+        sentences = self.script.sentences
+        consumed = sum(len(text) for text in sentences[: self._sentence])
+        while self._sentence < len(sentences):
+            text = sentences[self._sentence]
+            visible = min(len(text), available - consumed)
+            if visible >= len(text):
+                out.append(self._sentence_json(text, final=True))
+                consumed += len(text)
+                continue
+            if visible > self._revealed and self.script.partials:
+                out.append(self._sentence_json(text[:visible], final=False))
+            self._revealed = max(self._revealed, visible)
+            break
+        return out
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The audio ended: finalize the sentence being spoken, as far as it was heard."""
+        if not self.script.finalize_on_finish:
+            return []
+        if self._sentence < len(self.script.sentences) and self._revealed:
+            text = self.script.sentences[self._sentence][: self._revealed]
+            return [self._sentence_json(text, final=True)]
+        return []
+
+    def heartbeat(self) -> dict[str, Any]:
+        """Return a heartbeat result (no speech)."""
+        return {
+            "begin_time": 0,
+            "end_time": None,
+            "text": "",
+            "heartbeat": True,
+            "sentence_end": False,
+            "words": [],
+        }
+
+    def _ms(self, offset: int) -> int:
+        return int(offset / self.bytes_per_ms)
+
+    def _sentence_json(self, text: str, *, final: bool) -> dict[str, Any]:
+        begin = self._ms(self._sentence_start)
+        sentence: dict[str, Any] = {
+            "begin_time": begin,
+            "end_time": None,
+            "text": text,
+            "heartbeat": False,
+            "sentence_end": False,
+            "sentence_id": self._sentence + 1,
+            "words": [
+                {
+                    "begin_time": begin,
+                    "end_time": begin + 100,
+                    "text": char,
+                    "punctuation": "",
+                    "fixed": final,
+                }
+                for char in text
+            ],
+        }
+        if final:
+            end = self._ms(self.received)
+            signal = self.script.final_signal
+            if signal in ("end_time", "both"):
+                sentence["end_time"] = end
+            if signal == "end_time":
+                del sentence["sentence_end"]
+            else:
+                sentence["sentence_end"] = True
+            if self.script.emotion is not None:
+                sentence["emo_tag"], sentence["emo_confidence"] = self.script.emotion
+            self._sentence += 1
+            self._revealed = 0
+            self._sentence_start = self.received
+        return sentence

@@ -1,0 +1,230 @@
+"""The recognition session against the local DashScope server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+
+from custom_components.dashscope.client import (
+    DashScopeAuthError,
+    DashScopeClient,
+    DashScopeConnectionError,
+    DashScopeTaskError,
+    DashScopeTimeoutError,
+    Endpoint,
+    RecognitionParameters,
+    Region,
+    Timeouts,
+    Transcript,
+)
+
+from .audio import chunks, tone
+from .conftest import API_KEY, RunningServer
+from .dashscope_server import TaskScript
+
+PARAMETERS = RecognitionParameters("fun-asr-realtime", 16000, language_hints=("zh",))
+
+
+@pytest.fixture
+async def http() -> aiohttp.ClientSession:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def make_client(
+    http: aiohttp.ClientSession, server: RunningServer, key: str = API_KEY, **timeouts: float
+) -> DashScopeClient:
+    endpoint = Endpoint.resolve(Region.CUSTOM, url=server.url)
+    return DashScopeClient(http, key, endpoint, timeouts=Timeouts(**timeouts))
+
+
+async def recognize(
+    client: DashScopeClient, audio: bytes, parameters: RecognitionParameters = PARAMETERS
+) -> tuple[Transcript, list[str]]:
+    """Send audio in 10 ms chunks while reading results, as the stt entity does."""
+    texts: list[str] = []
+    async with client.recognition(parameters) as session:
+
+        async def send() -> None:
+            for chunk in chunks(audio):
+                await session.send_audio(chunk)
+                await asyncio.sleep(0)
+            await session.finish()
+
+        sender = asyncio.create_task(send())
+        try:
+            async for transcript in session.results():
+                texts.append(transcript.text)
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+        return session.transcript, texts
+
+
+async def test_recognition_round_trip(http, dashscope_server: RunningServer, snapshot) -> None:
+    audio = tone(1.0)
+    transcript, texts = await recognize(make_client(http, dashscope_server), audio)
+
+    assert transcript.text == "打开客厅的灯。"
+    assert texts[-1] == "打开客厅的灯。"
+    assert len(texts) > 2, "intermediate results grow the text"
+    assert all(texts[i] != texts[i + 1] for i in range(len(texts) - 1))
+    [task] = dashscope_server.tasks
+    assert bytes(task.audio) == audio
+    assert task.finished
+    # ~100 ms frames; only the last one may be shorter.
+    assert set(task.frame_sizes[:-1]) == {3200}
+    assert 0 < task.frame_sizes[-1] <= 3200
+    assert dashscope_server.violations == []
+    assert dashscope_server.headers[0]["Authorization"] == f"Bearer {API_KEY}"
+    run_task = dict(task.run_task)
+    run_task["header"] = {**run_task["header"], "task_id": "<task id>"}
+    assert run_task == snapshot
+
+
+@pytest.mark.parametrize("signal", ["sentence_end", "end_time", "both"])
+async def test_either_final_signal_ends_a_sentence(
+    http, dashscope_server: RunningServer, signal: str
+) -> None:
+    dashscope_server.queue(
+        TaskScript(sentences=["你好。", "今天天气怎么样？"], final_signal=signal, partials=False)
+    )
+    transcript, _ = await recognize(make_client(http, dashscope_server), tone(1.0))
+
+    assert [sentence.text for sentence in transcript.sentences] == ["你好。", "今天天气怎么样？"]
+    assert transcript.partial is None
+    assert transcript.text == "你好。今天天气怎么样？"
+
+
+async def test_unfinished_sentence_keeps_its_last_partial(
+    http, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.queue(
+        TaskScript(sentences=["你好。", "晚安吧"], bytes_per_char=3200, finalize_on_finish=False)
+    )
+    # 0.4 s = 4 characters: "你好。" is final, "晚" is still growing when the audio ends.
+    transcript, _ = await recognize(make_client(http, dashscope_server), tone(0.4))
+
+    assert transcript.text == "你好。晚"
+    assert transcript.partial is not None
+
+
+async def test_heartbeats_are_skipped(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(heartbeat_every=1))
+    transcript, texts = await recognize(make_client(http, dashscope_server), tone(1.0))
+
+    assert transcript.text == "打开客厅的灯。"
+    assert "" not in texts
+
+
+async def test_english_sentences_are_spaced(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(
+        TaskScript(sentences=["Turn on the light.", "Thanks."], bytes_per_char=100)
+    )
+    parameters = RecognitionParameters("paraformer-realtime-v2", 16000, language_hints=("en",))
+    transcript, _ = await recognize(make_client(http, dashscope_server), tone(0.5), parameters)
+
+    assert transcript.text == "Turn on the light. Thanks."
+    assert dashscope_server.tasks[0].parameters["language_hints"] == ["en"]
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, DashScopeAuthError), (403, DashScopeAuthError), (503, DashScopeConnectionError)])
+async def test_refused_handshake(http, dashscope_server: RunningServer, status, error) -> None:
+    dashscope_server.handshake_status = status
+    with pytest.raises(error) as info:
+        await recognize(make_client(http, dashscope_server), tone(0.2))
+    assert API_KEY not in str(info.value)
+
+
+async def test_wrong_key_is_an_auth_error(http, dashscope_server: RunningServer) -> None:
+    with pytest.raises(DashScopeAuthError):
+        await recognize(make_client(http, dashscope_server, key="sk-wrong"), tone(0.2))
+    assert dashscope_server.tasks == []
+
+
+async def test_unreachable_service(http, unused_tcp_port_factory, socket_enabled) -> None:
+    endpoint = Endpoint.resolve(Region.CUSTOM, url=f"ws://127.0.0.1:{unused_tcp_port_factory()}")
+    client = DashScopeClient(http, API_KEY, endpoint)
+    with pytest.raises(DashScopeConnectionError):
+        await recognize(client, tone(0.2))
+
+
+@pytest.mark.parametrize("fail_on", ["run", "audio", "finish"])
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("ModelNotFound", DashScopeTaskError),
+        ("Throttling.RateQuota", DashScopeTaskError),
+        ("NO_VALID_AUDIO_ERROR", DashScopeTaskError),
+        ("InvalidApiKey", DashScopeAuthError),
+    ],
+)
+async def test_task_failed(http, dashscope_server: RunningServer, fail_on, code, error) -> None:
+    dashscope_server.queue(
+        TaskScript(fail_code=code, fail_message="scripted", fail_on=fail_on, fail_after_bytes=6400)
+    )
+    with pytest.raises(error) as info:
+        await recognize(make_client(http, dashscope_server), tone(1.0))
+    if error is DashScopeTaskError:
+        assert info.value.code == code
+        assert info.value.message == "scripted"
+
+
+async def test_unknown_model_is_reported(http, dashscope_server: RunningServer) -> None:
+    parameters = RecognitionParameters("fun-asr-realtime-2099-01-01", 16000)
+    with pytest.raises(DashScopeTaskError) as info:
+        await recognize(make_client(http, dashscope_server), tone(0.2), parameters)
+    assert info.value.model_not_found
+
+
+async def test_connection_dropped_mid_stream(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(close_after_bytes=6400))
+    with pytest.raises(DashScopeConnectionError):
+        await recognize(make_client(http, dashscope_server), tone(1.0))
+
+
+async def test_stall_before_task_started_is_bounded(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(stall_start=True))
+    started = time.monotonic()
+    with pytest.raises(DashScopeTimeoutError):
+        await recognize(make_client(http, dashscope_server, start=0.3), tone(0.2))
+    assert time.monotonic() - started < 3
+    assert dashscope_server.violations == []
+
+
+async def test_stall_after_finish_is_bounded(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(stall_finish=True))
+    started = time.monotonic()
+    with pytest.raises(DashScopeTimeoutError):
+        await recognize(make_client(http, dashscope_server, finish=0.3), tone(0.5))
+    assert time.monotonic() - started < 3
+    assert dashscope_server.tasks[0].finish_received
+
+
+async def test_finish_deadline_applies_to_a_wait_in_progress(
+    http, dashscope_server: RunningServer
+) -> None:
+    """The reader is already waiting (no deadline) when finish-task goes out; it must not hang."""
+    dashscope_server.queue(TaskScript(stall_finish=True, partials=False, sentences=["好"]))
+    client = make_client(http, dashscope_server, finish=0.3)
+    async with client.recognition(PARAMETERS) as session:
+        reader = asyncio.create_task(anext(session.results(), None))
+        await asyncio.sleep(0.05)
+        await session.finish()
+        with pytest.raises(DashScopeTimeoutError):
+            await asyncio.wait_for(reader, 3)
+
+
+async def test_validate_accepts_a_silent_task(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(fail_code="NO_VALID_AUDIO_ERROR", fail_on="finish"))
+    await make_client(http, dashscope_server).validate("fun-asr-realtime")
+    assert len(dashscope_server.tasks) == 1
+
+
+async def test_client_repr_hides_the_key(http, dashscope_server: RunningServer) -> None:
+    client = make_client(http, dashscope_server)
+    assert API_KEY not in repr(client)
+    assert dashscope_server.url in repr(client)
