@@ -1,0 +1,313 @@
+"""Messages, framing, WAV parsing, transcripts, endpoints and the model table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from custom_components.dashscope.client import (
+    MODELS,
+    AudioFramer,
+    Endpoint,
+    HintRule,
+    InvalidEndpointError,
+    Region,
+    Sentence,
+    Transcript,
+    UnsupportedAudioError,
+    WavStripper,
+    model_info,
+    models_for,
+    pcm_frame_bytes,
+)
+from custom_components.dashscope.client.endpoints import Deployment
+from custom_components.dashscope.client.messages import (
+    FinishTask,
+    MessageError,
+    ResultGenerated,
+    TaskFailed,
+    TaskFinished,
+    TaskStarted,
+    UnknownEvent,
+    new_task_id,
+    parse_event,
+)
+from custom_components.dashscope.client.transcript import join_sentences
+
+from .audio import tone, wav_header
+
+
+def event(name: str, payload: dict | None = None, **header: object) -> str:
+    return json.dumps(
+        {"header": {"task_id": "t", "event": name, **header}, "payload": payload or {}}
+    )
+
+
+def test_task_ids_are_uuid4_hex() -> None:
+    task_id = new_task_id()
+    assert len(task_id) == 32
+    assert int(task_id, 16) >= 0
+    assert new_task_id() != task_id
+
+
+def test_finish_task_shape() -> None:
+    assert json.loads(FinishTask("abc").to_json()) == {
+        "header": {"action": "finish-task", "task_id": "abc", "streaming": "duplex"},
+        "payload": {"input": {}},
+    }
+
+
+def test_parse_lifecycle_events() -> None:
+    assert parse_event(event("task-started")) == TaskStarted("t")
+    assert parse_event(event("task-finished", {"output": {}, "usage": None})) == TaskFinished("t")
+    failed = parse_event(
+        event("task-failed", error_code="CLIENT_ERROR", error_message="request timeout")
+    )
+    assert failed == TaskFailed("t", "CLIENT_ERROR", "request timeout")
+    assert parse_event(event("task-failed")) == TaskFailed("t", "UnknownError", "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "final"),
+    [
+        ({"text": "好", "end_time": None, "sentence_end": False}, False),
+        ({"text": "好", "end_time": None, "sentence_end": True}, True),
+        ({"text": "好", "end_time": 920}, True),
+        ({"text": "好", "end_time": 920, "sentence_end": True}, True),
+        ({"text": "好"}, False),
+    ],
+    ids=["partial", "sentence_end", "end_time", "both", "bare"],
+)
+def test_either_final_signal(sentence: dict, final: bool) -> None:
+    parsed = parse_event(event("result-generated", {"output": {"sentence": sentence}}))
+    assert isinstance(parsed, ResultGenerated)
+    assert parsed.sentence.is_final is final
+
+
+def test_result_fields_and_unknown_fields() -> None:
+    parsed = parse_event(
+        event(
+            "result-generated",
+            {
+                "output": {
+                    "sentence": {
+                        "begin_time": 170,
+                        "end_time": 920,
+                        "text": "好，我知道了",
+                        "heartbeat": False,
+                        "sentence_end": True,
+                        "emo_tag": "positive",
+                        "emo_confidence": 0.9,
+                        "stash": {"text": "x"},
+                        "vad_pre_end": True,
+                        "words": [{"text": "好", "fixed": True}],
+                    }
+                },
+                "usage": {"duration": 3},
+            },
+            attributes={"new": 1},
+        )
+    )
+    assert parsed == ResultGenerated(
+        "t",
+        Sentence("好，我知道了", 170, 920, True, False, "positive", 0.9),
+        billed_seconds=3.0,
+    )
+
+
+def test_unknown_events_and_shapes_are_ignored() -> None:
+    assert isinstance(parse_event(event("result-generated", {"output": {}})), UnknownEvent)
+    assert isinstance(parse_event(event("something-new")), UnknownEvent)
+
+
+@pytest.mark.parametrize("text", ["not json", "[]", '{"payload": {}}', '{"header": {}}'])
+def test_malformed_messages_raise(text: str) -> None:
+    with pytest.raises(MessageError):
+        parse_event(text)
+
+
+def test_transcript_joins_finals_and_the_growing_sentence() -> None:
+    transcript = Transcript()
+    assert transcript.add(Sentence("打开", is_final=False))
+    assert not transcript.add(Sentence("", heartbeat=True))
+    assert transcript.add(Sentence("打开灯。", is_final=True), billed_seconds=1)
+    assert transcript.add(Sentence("谢", is_final=False))
+    assert not transcript.add(Sentence("谢", is_final=False))
+    assert transcript.text == "打开灯。谢"
+    assert transcript.billed_seconds == 1
+
+
+@pytest.mark.parametrize(
+    ("texts", "joined"),
+    [
+        (["Hello.", "How are you?"], "Hello. How are you?"),
+        (["你好。", "Hello."], "你好。Hello."),
+        (["Hello.", "你好。"], "Hello.你好。"),
+        (["", "好"], "好"),
+        (["Hi ", "there"], "Hi there"),
+    ],
+)
+def test_join_sentences(texts: list[str], joined: str) -> None:
+    assert join_sentences(texts) == joined
+
+
+def test_framer_sends_full_frames_and_flushes_the_rest() -> None:
+    framer = AudioFramer(3200)
+    frames = []
+    for _ in range(25):  # 250 ms in 10 ms chunks
+        frames += framer.push(bytes(320))
+    assert [len(frame) for frame in frames] == [3200, 3200]
+    assert len(framer.flush()) == 1600
+    assert framer.flush() == b""
+    assert [len(f) for f in framer.push(bytes(7000))] == [3200, 3200]
+
+
+@pytest.mark.parametrize(("rate", "size"), [(16000, 3200), (8000, 1600), (48000, 9600), (2000, 1024)])
+def test_frame_size_is_100_ms_within_limits(rate: int, size: int) -> None:
+    assert pcm_frame_bytes(rate) == size
+    assert pcm_frame_bytes(400000) == 16384
+
+
+def test_wav_header_is_parsed_and_dropped() -> None:
+    audio = tone(0.1)
+    data = wav_header(len(audio)) + audio
+    stripper = WavStripper()
+    out = b"".join(stripper.feed(data[i : i + 10]) for i in range(0, len(data), 10))
+    assert out == audio
+    assert stripper.format is not None
+    assert (stripper.format.sample_rate, stripper.format.channels) == (16000, 1)
+
+
+def test_wav_with_extra_chunks() -> None:
+    audio = tone(0.05)
+    header = wav_header(len(audio))
+    extra = b"LIST" + (3).to_bytes(4, "little") + b"abc\x00"  # odd size is padded
+    data = header[:36] + extra + header[36:] + audio
+    stripper = WavStripper()
+    assert stripper.feed(data) + stripper.finish() == audio
+
+
+def test_raw_pcm_passes_through() -> None:
+    stripper = WavStripper()
+    assert stripper.feed(b"\x01\x02") == b""
+    assert stripper.finish() == b"\x01\x02"
+    stripper = WavStripper()
+    assert stripper.feed(bytes(20)) == bytes(20)
+    assert stripper.feed(b"\x05") == b"\x05"
+    assert stripper.finish() == b""
+
+
+def test_truncated_wav_header_is_not_audio() -> None:
+    stripper = WavStripper()
+    assert stripper.feed(wav_header(0)[:20]) == b""
+    assert stripper.finish() == b""
+
+
+@pytest.mark.parametrize("bits", [8, 24])
+def test_wav_of_other_sample_width_is_refused(bits: int) -> None:
+    with pytest.raises(UnsupportedAudioError):
+        WavStripper().feed(wav_header(100, bits=bits))
+
+
+def test_wav_without_data_chunk_is_refused() -> None:
+    stripper = WavStripper()
+    header = wav_header(0)[:36]
+    with pytest.raises(UnsupportedAudioError):
+        stripper.feed(header + b"JUNK" + (70000).to_bytes(4, "little") + bytes(70000))
+
+
+@pytest.mark.parametrize(
+    ("region", "workspace", "url"),
+    [
+        (Region.BEIJING, None, "wss://dashscope.aliyuncs.com/api-ws/v1/inference"),
+        (Region.SINGAPORE, None, "wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference"),
+        (
+            Region.BEIJING_WORKSPACE,
+            "ws-Abc123",
+            "wss://ws-abc123.cn-beijing.maas.aliyuncs.com/api-ws/v1/inference",
+        ),
+        (
+            Region.SINGAPORE_WORKSPACE,
+            "llm-xyz",
+            "wss://llm-xyz.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/inference",
+        ),
+    ],
+)
+def test_region_endpoints(region: Region, workspace: str | None, url: str) -> None:
+    endpoint = Endpoint.resolve(region, workspace_id=workspace)
+    assert endpoint.websocket_url == url
+    assert endpoint.http_base_url == url.replace("wss://", "https://").removesuffix(
+        "/api-ws/v1/inference"
+    )
+    headers = endpoint.headers("sk-1")
+    assert headers["Authorization"] == "Bearer sk-1"
+    assert headers.get("X-DashScope-WorkSpace") == workspace
+
+
+def test_custom_endpoint() -> None:
+    endpoint = Endpoint.resolve("custom", url="ws://127.0.0.1:8765")
+    assert endpoint.websocket_url == "ws://127.0.0.1:8765/api-ws/v1/inference"
+    assert endpoint.http_base_url == "http://127.0.0.1:8765"
+    assert endpoint.deployments == frozenset(Deployment)
+    proxy = Endpoint.resolve("custom", url=" wss://proxy.lan/asr?x=1 ")
+    assert proxy.websocket_url == "wss://proxy.lan/asr?x=1"
+    assert proxy.http_base_url == "https://proxy.lan"
+
+
+@pytest.mark.parametrize(
+    ("region", "workspace", "url", "reason"),
+    [
+        (Region.BEIJING_WORKSPACE, None, None, "workspace_id"),
+        (Region.SINGAPORE_WORKSPACE, "  ", None, "workspace_id"),
+        (Region.BEIJING, "bad id!", None, "workspace_id"),
+        (Region.CUSTOM, None, None, "url"),
+        (Region.CUSTOM, None, "https://example.com", "url"),
+        (Region.CUSTOM, None, "ws://", "url"),
+    ],
+)
+def test_invalid_endpoints(region, workspace, url, reason) -> None:
+    with pytest.raises(InvalidEndpointError) as info:
+        Endpoint.resolve(region, workspace_id=workspace, url=url)
+    assert info.value.reason == reason
+
+
+def test_models_per_deployment() -> None:
+    singapore = [model.name for model in models_for([Deployment.SINGAPORE])]
+    assert singapore == ["fun-asr-realtime", "fun-asr-realtime-2025-11-07"]
+    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 10
+
+
+@pytest.mark.parametrize(
+    ("model", "first", "extra", "hints"),
+    [
+        ("paraformer-realtime-v2", "zh", ["en", "zh", "xx"], ["zh", "en"]),
+        ("fun-asr-realtime", "zh", ["en"], ["zh"]),
+        ("fun-asr-realtime", None, ["en"], ["en"]),
+        ("paraformer-realtime-v1", "zh", ["en"], []),
+    ],
+)
+def test_language_hints(model: str, first, extra, hints) -> None:
+    assert model_info(model).language_hints(first, extra) == hints
+
+
+def test_language_tags() -> None:
+    v2 = model_info("paraformer-realtime-v2")
+    assert v2.hint_rule is HintRule.ALL
+    assert v2.language_code("zh-HK") == "yue"
+    assert v2.language_code("de-DE") == "de"
+    fun = model_info("fun-asr-realtime")
+    assert fun.language_code("zh-HK") == "zh"  # Cantonese as a Chinese dialect
+    assert fun.language_code("zh-cn") == "zh"
+    assert fun.language_code("en") == "en"
+    assert fun.language_code("de-DE") is None
+    assert "zh-HK" not in model_info("fun-asr-realtime-2025-09-15").language_tags
+    assert model_info("paraformer-realtime-8k-v1").language_tags == ["zh-CN", "zh-TW"]
+
+
+def test_unknown_model_gets_defaults() -> None:
+    future = model_info("fun-asr-realtime-2027-01-01")
+    assert future.sample_rates == (16000,)
+    assert future.preferred_sample_rate == 16000
+    assert model_info("fun-asr-flash-8k-realtime").preferred_sample_rate == 8000
+    assert model_info("paraformer-realtime-v2").preferred_sample_rate == 16000
