@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,8 +19,6 @@ from custom_components.dashscope.const import (
     DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
 
 from .dashscope_server import DashScopeServer
 

@@ -56,8 +56,7 @@ async def recognize(
 
         sender = asyncio.create_task(send())
         try:
-            async for transcript in session.results():
-                texts.append(transcript.text)
+            texts.extend([transcript.text async for transcript in session.results()])
         finally:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
@@ -131,7 +130,10 @@ async def test_english_sentences_are_spaced(http, dashscope_server: RunningServe
     assert dashscope_server.tasks[0].parameters["language_hints"] == ["en"]
 
 
-@pytest.mark.parametrize(("status", "error"), [(401, DashScopeAuthError), (403, DashScopeAuthError), (503, DashScopeConnectionError)])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, DashScopeAuthError), (403, DashScopeAuthError), (503, DashScopeConnectionError)],
+)
 async def test_refused_handshake(http, dashscope_server: RunningServer, status, error) -> None:
     dashscope_server.handshake_status = status
     with pytest.raises(error) as info:

@@ -163,7 +163,9 @@ def test_framer_sends_full_frames_and_flushes_the_rest() -> None:
     assert [len(f) for f in framer.push(bytes(7000))] == [3200, 3200]
 
 
-@pytest.mark.parametrize(("rate", "size"), [(16000, 3200), (8000, 1600), (48000, 9600), (2000, 1024)])
+@pytest.mark.parametrize(
+    ("rate", "size"), [(16000, 3200), (8000, 1600), (48000, 9600), (2000, 1024)]
+)
 def test_frame_size_is_100_ms_within_limits(rate: int, size: int) -> None:
     assert pcm_frame_bytes(rate) == size
     assert pcm_frame_bytes(400000) == 16384

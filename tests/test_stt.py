@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 import logging
 import time
 from typing import Any
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.dashscope import stt as dashscope_stt
-from custom_components.dashscope.client import Timeouts
-from custom_components.dashscope.const import CONF_LANGUAGE_HINTS, CONF_MODEL
 from homeassistant.components import stt
 from homeassistant.components.stt import (
     AudioBitRates,
@@ -26,6 +21,12 @@ from homeassistant.components.stt import (
     SpeechResultState,
 )
 from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope import stt as dashscope_stt
+from custom_components.dashscope.client import Timeouts
+from custom_components.dashscope.const import CONF_LANGUAGE_HINTS, CONF_MODEL
 
 from .audio import stream, tone, wav_header
 from .conftest import API_KEY, ENTITY_ID, RunningServer
@@ -53,7 +54,17 @@ async def test_entity_declares_what_the_model_accepts(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
     engine = entity(hass)
-    assert engine.supported_languages == ["zh-CN", "zh-TW", "zh-HK", "yue", "en-US", "en-GB", "en-AU", "en-IN", "ja-JP"]
+    assert engine.supported_languages == [
+        "zh-CN",
+        "zh-TW",
+        "zh-HK",
+        "yue",
+        "en-US",
+        "en-GB",
+        "en-AU",
+        "en-IN",
+        "ja-JP",
+    ]
     assert engine.supported_formats == [AudioFormats.WAV]
     assert engine.supported_codecs == [AudioCodecs.PCM]
     assert engine.supported_bit_rates == [AudioBitRates.BITRATE_16]
@@ -96,8 +107,16 @@ async def test_recognizes_while_audio_streams(
     [
         ({CONF_MODEL: "fun-asr-realtime", CONF_LANGUAGE_HINTS: ["en"]}, "zh-CN", ["zh"]),
         ({CONF_MODEL: "fun-asr-realtime", CONF_LANGUAGE_HINTS: []}, "en-US", ["en"]),
-        ({CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}, "zh-CN", ["zh", "en"]),
-        ({CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}, "zh-HK", ["yue", "en"]),
+        (
+            {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]},
+            "zh-CN",
+            ["zh", "en"],
+        ),
+        (
+            {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]},
+            "zh-HK",
+            ["yue", "en"],
+        ),
         ({CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: []}, "de-DE", ["de"]),
     ],
     ids=["fun-asr-first-only", "fun-asr-english", "v2-extra", "v2-cantonese", "v2-german"],
@@ -110,7 +129,9 @@ async def test_pipeline_language_comes_first(
     language: str,
     hints: list[str],
 ) -> None:
-    engine = stt.async_get_speech_to_text_entity(hass, f"stt.{recognizer_data[CONF_MODEL].replace('-', '_')}")
+    engine = stt.async_get_speech_to_text_entity(
+        hass, f"stt.{recognizer_data[CONF_MODEL].replace('-', '_')}"
+    )
     assert engine is not None
     result = await engine.async_process_audio_stream(metadata(language), stream(tone(0.5)))
     assert result.result is SpeechResultState.SUCCESS
@@ -160,11 +181,24 @@ FAULTS = {
     "handshake-403": Fault(handshake=403, log="API key refused (HTTP 403)"),
     "handshake-503": Fault(handshake=503, log="Handshake failed (HTTP 503)"),
     "wrong-key": Fault(key="sk-wrong", log="API key refused"),
-    "invalid-api-key": Fault(TaskScript(fail_code="InvalidApiKey", fail_message="Invalid API-key provided."), log="InvalidApiKey"),
-    "model-not-found": Fault(TaskScript(fail_code="ModelNotFound", fail_message="Model can not be found."), log="ModelNotFound"),
-    "throttled": Fault(TaskScript(fail_code="Throttling.RateQuota", fail_on="audio", fail_after_bytes=3200), log="Throttling.RateQuota"),
-    "failed-at-finish": Fault(TaskScript(fail_code="NO_VALID_AUDIO_ERROR", fail_on="finish"), log="NO_VALID_AUDIO_ERROR"),
-    "dropped": Fault(TaskScript(close_after_bytes=6400), log="Connection closed before the task ended"),
+    "invalid-api-key": Fault(
+        TaskScript(fail_code="InvalidApiKey", fail_message="Invalid API-key provided."),
+        log="InvalidApiKey",
+    ),
+    "model-not-found": Fault(
+        TaskScript(fail_code="ModelNotFound", fail_message="Model can not be found."),
+        log="ModelNotFound",
+    ),
+    "throttled": Fault(
+        TaskScript(fail_code="Throttling.RateQuota", fail_on="audio", fail_after_bytes=3200),
+        log="Throttling.RateQuota",
+    ),
+    "failed-at-finish": Fault(
+        TaskScript(fail_code="NO_VALID_AUDIO_ERROR", fail_on="finish"), log="NO_VALID_AUDIO_ERROR"
+    ),
+    "dropped": Fault(
+        TaskScript(close_after_bytes=6400), log="Connection closed before the task ended"
+    ),
     "stall-start": Fault(TaskScript(stall_start=True), log="No task-started within 0.5 s"),
     "stall-finish": Fault(TaskScript(stall_finish=True), log="No task-finished within 0.5 s"),
 }
@@ -193,7 +227,9 @@ async def test_failures_become_an_error_result(
     assert result.result is SpeechResultState.ERROR
     assert result.text is None
     assert time.monotonic() - started < 5
-    errors = [record for record in caplog.records if record.name.startswith("custom_components.dashscope")]
+    errors = [
+        record for record in caplog.records if record.name.startswith("custom_components.dashscope")
+    ]
     assert len(errors) == 1, "one clear log line"
     assert fault.log in errors[0].getMessage()
     assert "fun-asr-realtime" in errors[0].getMessage()
@@ -201,10 +237,15 @@ async def test_failures_become_an_error_result(
 
 
 async def test_unreachable_service_is_an_error_result(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer, unused_tcp_port_factory
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    unused_tcp_port_factory,
 ) -> None:
     client = setup_integration.runtime_data.client
-    client.endpoint = type(client.endpoint).resolve("custom", url=f"ws://127.0.0.1:{unused_tcp_port_factory()}")
+    client.endpoint = type(client.endpoint).resolve(
+        "custom", url=f"ws://127.0.0.1:{unused_tcp_port_factory()}"
+    )
     result = await entity(hass).async_process_audio_stream(metadata(), stream(tone(0.2)))
     assert result.result is SpeechResultState.ERROR
 
@@ -235,14 +276,18 @@ async def test_service_failure_stops_a_stream_that_is_still_going(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
     """A task-failed mid-utterance returns at once, without waiting for the speaker."""
-    dashscope_server.queue(TaskScript(fail_code="RequestTimeOut", fail_on="audio", fail_after_bytes=3200))
+    dashscope_server.queue(
+        TaskScript(fail_code="RequestTimeOut", fail_on="audio", fail_after_bytes=3200)
+    )
 
     async def endless() -> AsyncIterator[bytes]:
         while True:
             yield bytes(320)
             await asyncio.sleep(0.001)
 
-    result = await asyncio.wait_for(entity(hass).async_process_audio_stream(metadata(), endless()), 5)
+    result = await asyncio.wait_for(
+        entity(hass).async_process_audio_stream(metadata(), endless()), 5
+    )
     assert result.result is SpeechResultState.ERROR
 
 
@@ -292,7 +337,7 @@ async def test_partial_results_on_newer_home_assistant(
     assert len(partials) >= 3
     assert "打开客厅的灯。".startswith(partials[0])
     assert partials[-1] == "打开客厅的灯。"
-    assert all(len(a) < len(b) for a, b in zip(partials, partials[1:], strict=False))
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(partials))
     assert updates[-1] == stt.SpeechResult("打开客厅的灯。", SpeechResultState.SUCCESS)
 
 

@@ -1,0 +1,228 @@
+"""The account flow and the recognizer subentry flow: every error, each recovering."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope.client import Timeouts
+from custom_components.dashscope.config_flow import account_unique_id
+from custom_components.dashscope.const import (
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    CONF_REGION,
+    CONF_URL,
+    CONF_WORKSPACE_ID,
+    DOMAIN,
+    SUBENTRY_RECOGNIZER,
+)
+
+from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
+from .dashscope_server import TaskScript
+
+
+def account_input(server: RunningServer, **overrides: Any) -> dict[str, Any]:
+    return {
+        CONF_API_KEY: API_KEY,
+        CONF_REGION: "custom",
+        CONF_URL: server.url,
+        CONF_MODEL: "fun-asr-realtime",
+        **overrides,
+    }
+
+
+async def test_user_flow_creates_account_and_recognizer(
+    hass: HomeAssistant, dashscope_server: RunningServer
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server, **{CONF_WORKSPACE_ID: ""})
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "DashScope custom endpoint"
+    assert result["data"] == {
+        CONF_API_KEY: API_KEY,
+        CONF_REGION: "custom",
+        CONF_URL: dashscope_server.url,
+    }
+    entry = result["result"]
+    assert entry.unique_id == account_unique_id(API_KEY)
+    assert API_KEY not in entry.unique_id
+    [subentry] = entry.subentries.values()
+    assert subentry.subentry_type == SUBENTRY_RECOGNIZER
+    assert subentry.data == {CONF_MODEL: "fun-asr-realtime", CONF_LANGUAGE_HINTS: []}
+    assert subentry.title == "fun-asr-realtime"
+    # Validated live: a real task ran against the service.
+    assert len(dashscope_server.tasks) >= 1
+    assert dashscope_server.tasks[0].finished
+    await hass.async_block_till_done()
+    assert hass.states.get("stt.fun_asr_realtime") is not None
+
+
+def _closed_port(server: RunningServer, port: int) -> dict[str, Any]:
+    return {CONF_URL: f"ws://127.0.0.1:{port}/api-ws/v1/inference"}
+
+
+@pytest.mark.parametrize(
+    ("breakage", "errors"),
+    [
+        ("wrong_key", {"base": "invalid_auth"}),
+        ("handshake_403", {"base": "invalid_auth"}),
+        ("invalid_api_key", {"base": "invalid_auth"}),
+        ("unreachable", {"base": "cannot_connect"}),
+        ("handshake_503", {"base": "cannot_connect"}),
+        ("stall", {"base": "cannot_connect"}),
+        ("model_not_found", {CONF_MODEL: "model_not_available"}),
+        ("model_not_in_region", {CONF_MODEL: "model_not_available"}),
+        ("internal_error", {"base": "unknown"}),
+        ("bad_url", {CONF_URL: "invalid_url"}),
+        ("missing_workspace", {CONF_WORKSPACE_ID: "invalid_workspace_id"}),
+    ],
+)
+async def test_user_flow_errors_recover(
+    hass: HomeAssistant,
+    dashscope_server: RunningServer,
+    unused_tcp_port_factory,
+    monkeypatch: pytest.MonkeyPatch,
+    breakage: str,
+    errors: dict[str, str],
+) -> None:
+    overrides: dict[str, Any] = {}
+    match breakage:
+        case "wrong_key":
+            overrides = {CONF_API_KEY: "sk-wrong"}
+        case "handshake_403":
+            dashscope_server.handshake_status = 403
+        case "invalid_api_key":
+            dashscope_server.queue(TaskScript(fail_code="InvalidApiKey"))
+        case "unreachable":
+            overrides = _closed_port(dashscope_server, unused_tcp_port_factory())
+        case "handshake_503":
+            dashscope_server.handshake_status = 503
+        case "stall":
+            monkeypatch.setattr(
+                "custom_components.dashscope.client.client.Timeouts",
+                functools.partial(Timeouts, start=0.3),
+            )
+            dashscope_server.queue(TaskScript(stall_start=True))
+        case "model_not_found":
+            overrides = {CONF_MODEL: "fun-asr-realtime-2099-01-01"}
+        case "model_not_in_region":
+            overrides = {CONF_REGION: "singapore", CONF_MODEL: "paraformer-realtime-v2"}
+        case "internal_error":
+            dashscope_server.queue(TaskScript(fail_code="InternalError", fail_message="boom"))
+        case "bad_url":
+            overrides = {CONF_URL: "https://example.com"}
+        case "missing_workspace":
+            overrides = {CONF_REGION: "beijing_workspace"}
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server, **overrides)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+    dashscope_server.handshake_status = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_duplicate_account_is_refused(
+    hass: HomeAssistant, dashscope_server: RunningServer
+) -> None:
+    MockConfigEntry(domain=DOMAIN, unique_id=account_unique_id(API_KEY)).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert dashscope_server.tasks == []
+
+
+async def test_add_recognizer(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    entry = setup_integration
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    model_options = result["data_schema"].schema[CONF_MODEL].config["options"]
+    assert "paraformer-realtime-v2" in model_options
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_MODEL: "fun-asr-realtime-2099-01-01", CONF_LANGUAGE_HINTS: ["en"]},
+    )
+    assert result["errors"] == {CONF_MODEL: "model_not_available"}
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "paraformer-realtime-v2 (en)"
+    await hass.async_block_till_done()
+    assert len(entry.subentries) == 2
+    assert hass.states.get("stt.paraformer_realtime_v2_en") is not None
+    assert hass.states.get("stt.fun_asr_realtime") is not None
+
+
+async def test_reconfigure_recognizer(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    entry = setup_integration
+    result = await entry.start_subentry_reconfigure_flow(hass, RECOGNIZER_ID)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+
+    dashscope_server.handshake_status = 503
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    dashscope_server.handshake_status = None
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    subentry: ConfigSubentry = entry.subentries[RECOGNIZER_ID]
+    assert subentry.data[CONF_MODEL] == "paraformer-realtime-v2"
+    assert subentry.title == "paraformer-realtime-v2 (en)"
+    # The entity was rebuilt with the new model (same entity id, same unique id).
+    assert hass.states.get("stt.fun_asr_realtime") is not None
+    device = device_registry.async_get_device(identifiers={(DOMAIN, RECOGNIZER_ID)})
+    assert device is not None
+    assert device.model == "paraformer-realtime-v2"
+
+
+async def test_recognizer_flow_needs_a_loaded_account(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"

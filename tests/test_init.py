@@ -1,0 +1,46 @@
+"""Setting up and unloading an account."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope.const import DOMAIN
+
+from .conftest import ENTITY_ID, RECOGNIZER_ID
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    entry = setup_integration
+    assert entry.state is ConfigEntryState.LOADED
+    registered = entity_registry.async_get(ENTITY_ID)
+    assert registered is not None
+    assert registered.unique_id == RECOGNIZER_ID
+    assert registered.config_subentry_id == RECOGNIZER_ID
+    device = device_registry.async_get_device(identifiers={(DOMAIN, RECOGNIZER_ID)})
+    assert device is not None
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.name == "fun-asr-realtime"
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    state = hass.states.get(ENTITY_ID)
+    assert state is not None
+    assert state.state == "unavailable"
+
+
+async def test_removing_a_recognizer_removes_its_entity(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    assert hass.config_entries.async_remove_subentry(setup_integration, RECOGNIZER_ID)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get(ENTITY_ID) is None
+    assert hass.states.get(ENTITY_ID) is None
