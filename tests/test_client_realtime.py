@@ -230,3 +230,30 @@ async def test_client_repr_hides_the_key(http, dashscope_server: RunningServer) 
     client = make_client(http, dashscope_server)
     assert API_KEY not in repr(client)
     assert dashscope_server.url in repr(client)
+
+
+async def test_unknown_events_and_other_tasks_are_ignored(
+    http, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.queue(TaskScript(noise=True))
+    transcript, _ = await recognize(make_client(http, dashscope_server), tone(1.0))
+    assert transcript.text == "打开客厅的灯。"
+
+
+async def test_finish_twice_sends_one_finish_task(http, dashscope_server: RunningServer) -> None:
+    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
+        await session.send_audio(tone(0.5))
+        await session.finish()
+        await session.finish()
+        texts = [transcript.text async for transcript in session.results()]
+    assert texts[-1] == "打开客厅的灯。"
+    assert dashscope_server.violations == []
+
+
+async def test_sending_on_a_closed_connection(http, dashscope_server: RunningServer) -> None:
+    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
+        await session.close()
+        with pytest.raises(DashScopeConnectionError):
+            await session.send_audio(tone(0.2))
+        with pytest.raises(DashScopeConnectionError):
+            await session.finish()

@@ -23,6 +23,9 @@ class TaskScript:
     finalize_on_finish: bool = True  # False: a sentence still growing at the end stays partial
     heartbeat_every: int = 0  # a heartbeat result after every N frames (0: never)
     emotion: tuple[str, float] | None = None
+    noise: bool = (
+        False  # after task-started: an unknown event, another task's event, a binary frame
+    )
     fail_code: str | None = None
     fail_message: str = ""
     fail_on: Literal["run", "audio", "finish"] = "run"

@@ -208,6 +208,14 @@ class _Connection:
             return
         self.started = True
         await self._send("task-started", {})
+        if self.script.noise:
+            await self._send("something-new", {"output": {"hello": 1}})
+            await self.ws.send_str(
+                json.dumps(
+                    {"header": {"task_id": "0" * 32, "event": "task-finished"}, "payload": {}}
+                )
+            )
+            await self.ws.send_bytes(b"\x00\x01")
 
     async def _on_audio(self, frame: bytes) -> None:
         task = self.task
