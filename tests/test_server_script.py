@@ -9,6 +9,7 @@ import aiohttp
 
 from custom_components.dashscope.client import (
     DashScopeClient,
+    DashScopeConnectionError,
     Endpoint,
     RecognitionParameters,
     Region,
@@ -40,7 +41,7 @@ async def test_server_runs_as_a_script(socket_enabled, unused_tcp_port_factory) 
                 try:
                     await client.validate("fun-asr-realtime")
                     break
-                except Exception:  # noqa: BLE001 - not listening yet
+                except DashScopeConnectionError:  # not listening yet
                     await asyncio.sleep(0.1)
             async with client.recognition(
                 RecognitionParameters("fun-asr-realtime", 16000)

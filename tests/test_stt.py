@@ -315,8 +315,16 @@ async def test_cancellation_is_not_swallowed(
 
 @dataclass
 class FakePartial:
+    """Stands in for 2026.11's PartialSpeechResult on older Home Assistant."""
+
     text: str
     speaker_id: str | None = None
+
+
+async def progress(hass: HomeAssistant) -> list[object]:
+    """Run one utterance through the 2026.11 progress method; return what it yielded."""
+    method = entity(hass).async_process_audio_stream_with_progress
+    return [update async for update in method(metadata(), stream(tone(1.0)))]
 
 
 async def test_partial_results_on_newer_home_assistant(
@@ -326,14 +334,9 @@ async def test_partial_results_on_newer_home_assistant(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(dashscope_stt, "PartialSpeechResult", FakePartial)
-    updates = [
-        update
-        async for update in entity(hass).async_process_audio_stream_with_progress(
-            metadata(), stream(tone(1.0))
-        )
-    ]
-    partials = [update.text for update in updates[:-1]]
+    updates = await progress(hass)
     assert all(isinstance(update, FakePartial) for update in updates[:-1])
+    partials = [update.text for update in updates[:-1] if isinstance(update, FakePartial)]
     assert len(partials) >= 3
     assert "打开客厅的灯。".startswith(partials[0])
     assert partials[-1] == "打开客厅的灯。"
@@ -349,11 +352,6 @@ async def test_partial_results_end_with_an_error_result(
 ) -> None:
     monkeypatch.setattr(dashscope_stt, "PartialSpeechResult", FakePartial)
     dashscope_server.queue(TaskScript(close_after_bytes=9600))
-    updates = [
-        update
-        async for update in entity(hass).async_process_audio_stream_with_progress(
-            metadata(), stream(tone(1.0))
-        )
-    ]
+    updates = await progress(hass)
     assert isinstance(updates[0], FakePartial)
     assert updates[-1] == stt.SpeechResult(None, SpeechResultState.ERROR)
