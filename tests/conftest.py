@@ -36,6 +36,11 @@ class RunningServer(DashScopeServer):
     """The local server with the URL it listens on."""
 
     url: str
+    runner: web.AppRunner
+
+    async def stop(self) -> None:
+        """Take the service away: close every connection and stop listening."""
+        await self.runner.cleanup()
 
 
 @pytest.fixture
@@ -48,6 +53,7 @@ async def dashscope_server(socket_enabled: None) -> AsyncIterator[RunningServer]
     await site.start()
     port = runner.addresses[0][1]
     server.url = f"ws://127.0.0.1:{port}/api-ws/v1/inference"
+    server.runner = runner
     yield server
     await runner.cleanup()
 

@@ -159,7 +159,7 @@ async def test_unreachable_service(http, unused_tcp_port_factory, socket_enabled
     ("code", "error"),
     [
         ("ModelNotFound", DashScopeTaskError),
-        ("Throttling.RateQuota", DashScopeTaskError),
+        ("RequestTimeOut", DashScopeTaskError),
         ("NO_VALID_AUDIO_ERROR", DashScopeTaskError),
         ("InvalidApiKey", DashScopeAuthError),
     ],
@@ -182,8 +182,8 @@ async def test_unknown_model_is_reported(http, dashscope_server: RunningServer) 
     assert info.value.model_not_found
 
 
-async def test_connection_dropped_mid_stream(http, dashscope_server: RunningServer) -> None:
-    dashscope_server.queue(TaskScript(close_after_bytes=6400))
+async def test_connection_dropped_twice(http, dashscope_server: RunningServer) -> None:
+    dashscope_server.queue(TaskScript(close_after_bytes=6400), TaskScript(close_after_bytes=6400))
     with pytest.raises(DashScopeConnectionError):
         await recognize(make_client(http, dashscope_server), tone(1.0))
 

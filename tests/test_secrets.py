@@ -45,7 +45,7 @@ async def test_key_never_logged(
     engine = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
     assert engine is not None
     ok = await engine.async_process_audio_stream(metadata(), stream(tone(0.5)))
-    dashscope_server.handshake_status = 403
+    dashscope_server.queue(TaskScript(fail_code="InvalidApiKey", fail_message="Invalid API-key."))
     refused = await engine.async_process_audio_stream(metadata(), stream(tone(0.5)))
     assert ok.result is stt.SpeechResultState.SUCCESS
     assert refused.result is stt.SpeechResultState.ERROR

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .client import DashScopeClient, Endpoint
-from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID
+from .client import (
+    DashScopeAuthError,
+    DashScopeClient,
+    DashScopeError,
+    Endpoint,
+    RecognitionStats,
+)
+from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, RECENT_RECOGNITIONS
 
 PLATFORMS: list[Platform] = [Platform.STT]
 
@@ -22,6 +30,9 @@ class DashScopeRuntimeData:
     """What a loaded account holds while Home Assistant runs."""
 
     client: DashScopeClient
+    recognitions: deque[RecognitionStats] = field(
+        default_factory=lambda: deque(maxlen=RECENT_RECOGNITIONS)
+    )
 
 
 type DashScopeConfigEntry = ConfigEntry[DashScopeRuntimeData]
@@ -37,11 +48,24 @@ def endpoint_from_data(data: Mapping[str, Any]) -> Endpoint:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
-    """Set up one DashScope account."""
+    """Set up one DashScope account; the first connection is opened now and kept warm."""
     client = DashScopeClient(
         async_get_clientsession(hass), entry.data[CONF_API_KEY], endpoint_from_data(entry.data)
     )
+    try:
+        await client.connect()
+    except DashScopeAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except DashScopeError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
     entry.runtime_data = DashScopeRuntimeData(client)
+    entry.async_on_unload(client.close)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
@@ -53,5 +77,5 @@ async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> Non
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
-    """Unload an account."""
+    """Unload an account; its connections are closed by the unload callbacks."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -94,8 +94,8 @@ def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
     )
 
 
-def _account_schema() -> vol.Schema:
-    return vol.Schema(
+def _account_schema(*, with_model: bool = True) -> vol.Schema:
+    schema = vol.Schema(
         {
             vol.Required(CONF_API_KEY): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.PASSWORD)
@@ -109,9 +109,22 @@ def _account_schema() -> vol.Schema:
             ),
             vol.Optional(CONF_WORKSPACE_ID): TextSelector(),
             vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
-            vol.Required(CONF_MODEL, default=DEFAULT_MODEL): _model_selector(frozenset(Deployment)),
         }
     )
+    if with_model:
+        schema = schema.extend(
+            {
+                vol.Required(CONF_MODEL, default=DEFAULT_MODEL): _model_selector(
+                    frozenset(Deployment)
+                )
+            }
+        )
+    return schema
+
+
+_REAUTH_SCHEMA = vol.Schema(
+    {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+)
 
 
 def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
@@ -155,14 +168,34 @@ async def validate_recognition(  # noqa: PLR0911 - one return per outcome reads 
 
 
 async def _validate_account(
-    hass: HomeAssistant, data: Mapping[str, Any]
+    hass: HomeAssistant, data: Mapping[str, Any], model: str
 ) -> tuple[Endpoint | None, dict[str, str]]:
     try:
-        endpoint = endpoint_from_data(dict(data))
+        endpoint = endpoint_from_data(data)
     except InvalidEndpointError as err:
         return None, {err.reason: f"invalid_{err.reason}"}
     client = DashScopeClient(async_get_clientsession(hass), data[CONF_API_KEY], endpoint)
-    return endpoint, await validate_recognition(client, data[CONF_MODEL])
+    return endpoint, await validate_recognition(client, model)
+
+
+def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep the account's fields, dropping the ones left empty."""
+    return {key: value for key in _ACCOUNT_KEYS if (value := user_input.get(key)) not in ("", None)}
+
+
+def _account_title(endpoint: Endpoint) -> str:
+    title = _REGION_TITLES[endpoint.region]
+    if endpoint.workspace_id:
+        title = f"{title} {endpoint.workspace_id}"
+    return f"DashScope {title}"
+
+
+def _recognizer_model(entry: ConfigEntry) -> str:
+    """Return the model to validate an account change with: its first recognizer's."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_RECOGNIZER:
+            return str(subentry.data[CONF_MODEL])
+    return DEFAULT_MODEL
 
 
 class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -183,20 +216,15 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the key, the endpoint and the first recognizer's model."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input = {
-                key: value for key, value in user_input.items() if value not in ("", None)
-            }
-            await self.async_set_unique_id(account_unique_id(user_input[CONF_API_KEY]))
+            data = _account_data(user_input)
+            await self.async_set_unique_id(account_unique_id(data[CONF_API_KEY]))
             self._abort_if_unique_id_configured()
-            endpoint, errors = await _validate_account(self.hass, user_input)
+            endpoint, errors = await _validate_account(self.hass, data, user_input[CONF_MODEL])
             if not errors and endpoint is not None:
                 recognizer = {CONF_MODEL: user_input[CONF_MODEL], CONF_LANGUAGE_HINTS: []}
-                title = _REGION_TITLES[endpoint.region]
-                if endpoint.workspace_id:
-                    title = f"{title} {endpoint.workspace_id}"
                 return self.async_create_entry(
-                    title=f"DashScope {title}",
-                    data={key: user_input[key] for key in _ACCOUNT_KEYS if key in user_input},
+                    title=_account_title(endpoint),
+                    data=data,
                     subentries=[
                         {
                             "subentry_type": SUBENTRY_RECOGNIZER,
@@ -211,6 +239,80 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(_account_schema(), user_input),
             errors=errors,
         )
+
+    async def async_step_reauth(
+        self,
+        entry_data: Mapping[str, Any],  # noqa: ARG002 - the entry is read in the confirm step
+    ) -> ConfigFlowResult:
+        """Ask for a new key after the service refused the old one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Validate a new key on the same endpoint and keep the account's recognizers."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY]}
+            _, errors = await _validate_account(self.hass, data, _recognizer_model(entry))
+            errors = _account_errors(errors)
+            if not errors:
+                if (result := self._abort_if_other_account(entry, data)) is not None:
+                    return result
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=account_unique_id(data[CONF_API_KEY]), data=data
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=_REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key, region, workspace or URL; validated like the first set-up."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _account_data(user_input)
+            endpoint, errors = await _validate_account(self.hass, data, _recognizer_model(entry))
+            errors = _account_errors(errors)
+            if not errors and endpoint is not None:
+                if (result := self._abort_if_other_account(entry, data)) is not None:
+                    return result
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=account_unique_id(data[CONF_API_KEY]),
+                    title=_account_title(endpoint),
+                    data=data,
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(with_model=False), user_input or entry.data
+            ),
+            errors=errors,
+        )
+
+    def _abort_if_other_account(
+        self, entry: ConfigEntry, data: Mapping[str, Any]
+    ) -> ConfigFlowResult | None:
+        """Refuse a key that another entry already uses."""
+        unique_id = account_unique_id(data[CONF_API_KEY])
+        for other in self._async_current_entries(include_ignore=False):
+            if other.entry_id != entry.entry_id and other.unique_id == unique_id:
+                return self.async_abort(reason="already_configured")
+        return None
+
+
+def _account_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Map a model error to the form without a model field: the recognizer's model is at fault."""
+    if errors.get(CONF_MODEL) == "model_not_available":
+        return {"base": "recognizer_model_not_available"}
+    return errors
 
 
 class RecognizerSubentryFlow(ConfigSubentryFlow):

@@ -16,3 +16,6 @@ CONF_LANGUAGE_HINTS: Final = "language_hints"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
 DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"
+
+RECENT_RECOGNITIONS: Final = 10  # kept for diagnostics
+ISSUE_MODEL_NOT_FOUND: Final = "model_not_found"

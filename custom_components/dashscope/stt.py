@@ -21,19 +21,28 @@ from homeassistant.components.stt import (
 )
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import DashScopeConfigEntry
 from .client import (
-    DashScopeClient,
+    DashScopeAuthError,
     DashScopeError,
+    DashScopeTaskError,
     RecognitionParameters,
     RecognitionSession,
     WavStripper,
     model_info,
 )
-from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN, LOGGER, SUBENTRY_RECOGNIZER
+from .const import (
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    DOMAIN,
+    ISSUE_MODEL_NOT_FOUND,
+    LOGGER,
+    SUBENTRY_RECOGNIZER,
+)
 
 # Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
@@ -51,7 +60,7 @@ async def async_setup_entry(
         if subentry.subentry_type != SUBENTRY_RECOGNIZER:
             continue
         async_add_entities(
-            [DashScopeSpeechToText(entry.runtime_data.client, subentry)],
+            [DashScopeSpeechToText(entry, subentry)],
             config_subentry_id=subentry.subentry_id,
         )
 
@@ -62,9 +71,11 @@ class DashScopeSpeechToText(SpeechToTextEntity):
     _attr_has_entity_name = True
     _attr_name = None
 
-    def __init__(self, client: DashScopeClient, subentry: ConfigSubentry) -> None:
+    def __init__(self, entry: DashScopeConfigEntry, subentry: ConfigSubentry) -> None:
         """Create the entity for a recognizer subentry."""
-        self._client = client
+        self._entry = entry
+        self._client = entry.runtime_data.client
+        self._issue_id = f"{ISSUE_MODEL_NOT_FOUND}_{subentry.subentry_id}"
         self._model = model_info(subentry.data[CONF_MODEL])
         self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
         self._attr_unique_id = subentry.subentry_id
@@ -162,8 +173,13 @@ class DashScopeSpeechToText(SpeechToTextEntity):
                 time.monotonic() - started,
                 err,
             )
+            session.stats.error_code = getattr(err, "code", type(err).__name__)
+            self._record(session)
+            self._handle_error(err)
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
+        self._record(session)
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
             session.task_id,
@@ -171,6 +187,28 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             time.monotonic() - started,
         )
         yield SpeechResult(session.transcript.text, SpeechResultState.SUCCESS)
+
+    def _record(self, session: RecognitionSession) -> None:
+        """Keep the session's numbers for diagnostics."""
+        self._entry.runtime_data.recognitions.append(session.stats)
+
+    def _handle_error(self, err: DashScopeError) -> None:
+        """Tell the person what to fix: re-authenticate, or pick another model."""
+        if isinstance(err, DashScopeAuthError):
+            self._entry.async_start_reauth(self.hass)
+        elif isinstance(err, DashScopeTaskError) and err.model_not_found:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_MODEL_NOT_FOUND,
+                translation_placeholders={
+                    "model": self._model.name,
+                    "endpoint": self._client.endpoint.websocket_url,
+                },
+            )
 
 
 async def _send_audio(session: RecognitionSession, stream: AsyncIterable[bytes]) -> None:

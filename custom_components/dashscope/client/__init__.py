@@ -6,6 +6,7 @@ This package imports nothing from Home Assistant: it could be published on its o
 from .audio import AudioFramer, UnsupportedAudioError, WavStripper, pcm_frame_bytes
 from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
 from .client import DashScopeClient
+from .connections import ConnectionPool
 from .endpoints import Deployment, Endpoint, InvalidEndpointError, Region
 from .errors import (
     DashScopeAuthError,
@@ -15,13 +16,14 @@ from .errors import (
     DashScopeTimeoutError,
 )
 from .messages import RecognitionParameters, Sentence
-from .realtime import RecognitionSession, Timeouts
+from .session import RecognitionSession, RecognitionStats, RetryPolicy, Timeouts
 from .transcript import Transcript
 
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "AudioFramer",
+    "ConnectionPool",
     "DashScopeAuthError",
     "DashScopeClient",
     "DashScopeConnectionError",
@@ -35,7 +37,9 @@ __all__ = [
     "ModelInfo",
     "RecognitionParameters",
     "RecognitionSession",
+    "RecognitionStats",
     "Region",
+    "RetryPolicy",
     "Sentence",
     "Timeouts",
     "Transcript",

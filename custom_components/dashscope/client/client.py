@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
+from .connections import ConnectionPool
 from .endpoints import Endpoint
-from .errors import DashScopeTaskError
+from .errors import DashScopeTaskError, DashScopeTimeoutError
 from .messages import RecognitionParameters
-from .realtime import RecognitionSession, Timeouts
+from .session import RecognitionSession, RetryPolicy, Timeouts
 
 # A task that received only silence may fail with one of these; the key and model still work.
 _NO_SPEECH_CODES = frozenset({"NO_INPUT_AUDIO_ERROR", "NO_VALID_AUDIO_ERROR"})
@@ -24,27 +27,44 @@ class DashScopeClient:
         endpoint: Endpoint,
         *,
         timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Create a client; the key is used only in request headers."""
-        self._http = http
-        self._api_key = api_key
         self.endpoint = endpoint
         self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.connections = ConnectionPool(http, endpoint, api_key)
 
     def __repr__(self) -> str:
         """Describe the client without its key."""
         return f"DashScopeClient({self.endpoint.websocket_url})"
 
-    def recognition(self, parameters: RecognitionParameters) -> RecognitionSession:
-        """Return a recognition session (an async context manager) for one utterance."""
+    def recognition(
+        self, parameters: RecognitionParameters, *, keep_connection: bool = True
+    ) -> RecognitionSession:
+        """Return the recognition session of one utterance (an async context manager)."""
         return RecognitionSession(
-            self._http, self.endpoint, self._api_key, parameters, self.timeouts
+            self.connections,
+            parameters,
+            self.timeouts,
+            self.retry,
+            keep_connection=keep_connection,
         )
+
+    async def connect(self) -> None:
+        """Open a connection and keep it for the first utterance; proves key and endpoint."""
+        try:
+            async with asyncio.timeout(self.timeouts.start):
+                connection = await self.connections.acquire(fresh=True)
+        except TimeoutError as err:
+            raise DashScopeTimeoutError(f"No connection within {self.timeouts.start:g} s") from err
+        self.connections.release(connection)
 
     async def validate(self, model: str, sample_rate: int = _VALIDATION_SAMPLE_RATE) -> None:
         """Run a short task with 100 ms of silence to prove the key, endpoint and model work."""
         silence = bytes(int(sample_rate * 0.1) * 2)
-        async with self.recognition(RecognitionParameters(model, sample_rate)) as session:
+        parameters = RecognitionParameters(model, sample_rate)
+        async with self.recognition(parameters, keep_connection=False) as session:
             await session.send_audio(silence)
             await session.finish()
             try:
@@ -53,3 +73,7 @@ class DashScopeClient:
             except DashScopeTaskError as err:
                 if err.code not in _NO_SPEECH_CODES:
                     raise
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self.connections.close()

@@ -1,0 +1,118 @@
+"""WebSocket connections to the service, kept open between utterances.
+
+After `task-finished` the service lets the same connection run another task for 60 s, so a
+warm connection saves the TCP, TLS and WebSocket handshakes (several round trips) on the next
+utterance. Connections idle for longer than `idle_seconds` are not handed out again; one that
+saw an error is closed, never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import logging
+
+import aiohttp
+
+from .endpoints import Endpoint
+from .errors import DashScopeAuthError, DashScopeConnectionError
+
+_LOGGER = logging.getLogger(__name__)
+_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+IDLE_SECONDS = 55.0  # the service closes an idle connection after 60 s
+
+
+@dataclass(eq=False)
+class Connection:
+    """One open WebSocket and how it has been used."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    tasks: int = 0  # tasks started on it
+    idle_since: float = field(default=0.0)
+
+    @property
+    def reused(self) -> bool:
+        """Return True when an earlier task already ran on this connection."""
+        return self.tasks > 0
+
+    @property
+    def closed(self) -> bool:
+        """Return True when the connection is known to be closed."""
+        return self.ws.closed
+
+
+class ConnectionPool:
+    """Hands out idle connections or opens new ones; closes everything on `close`."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        endpoint: Endpoint,
+        api_key: str,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        """Create an empty pool."""
+        self._http = http
+        self._endpoint = endpoint
+        self._api_key = api_key
+        self.idle_seconds = idle_seconds
+        self._idle: list[Connection] = []
+        self._busy: set[Connection] = set()
+        self.handshakes = 0
+
+    @property
+    def open_connections(self) -> int:
+        """Return how many connections are open (idle or busy)."""
+        return len(self._idle) + len(self._busy)
+
+    async def acquire(self, *, fresh: bool = False) -> Connection:
+        """Return an idle connection (most recently used first) or a new one."""
+        now = asyncio.get_running_loop().time()
+        expired = [c for c in self._idle if c.closed or now - c.idle_since > self.idle_seconds]
+        for connection in expired:
+            self._idle.remove(connection)
+            await connection.ws.close()
+        if self._idle and not fresh:
+            connection = self._idle.pop()
+        else:
+            connection = Connection(await self._connect())
+        self._busy.add(connection)
+        return connection
+
+    def release(self, connection: Connection) -> None:
+        """Take back a connection whose task finished cleanly."""
+        self._busy.discard(connection)
+        if not connection.closed:
+            connection.idle_since = asyncio.get_running_loop().time()
+            self._idle.append(connection)
+
+    async def discard(self, connection: Connection) -> None:
+        """Close a connection that must not be used again."""
+        self._busy.discard(connection)
+        await connection.ws.close()
+
+    async def close(self) -> None:
+        """Close every connection, idle or busy."""
+        connections = [*self._idle, *self._busy]
+        self._idle.clear()
+        self._busy.clear()
+        for connection in connections:
+            await connection.ws.close()
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        self.handshakes += 1
+        try:
+            return await self._http.ws_connect(
+                self._endpoint.websocket_url,
+                headers=self._endpoint.headers(self._api_key),
+                max_msg_size=_MAX_MESSAGE_BYTES,
+            )
+        except aiohttp.WSServerHandshakeError as err:
+            if err.status in (401, 403):
+                raise DashScopeAuthError(f"API key refused (HTTP {err.status})") from err
+            raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise DashScopeConnectionError(
+                f"Cannot connect to {self._endpoint.websocket_url}: {err.__class__.__name__}"
+            ) from err

@@ -1,0 +1,304 @@
+"""The recognition of one utterance, kept alive across connection trouble.
+
+Audio is cut into ~100 ms frames and kept (up to `RetryPolicy.replay_seconds`) while it is sent.
+If the connection drops mid-utterance, or the service throttles, a new task is started on a
+fresh connection and this utterance's audio is replayed from the start, so no audio is lost.
+A reused connection that turns out to be dead is replaced without counting as a retry.
+After the audio ends, everything is bounded by one deadline (`Timeouts.finish`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+import logging
+from types import TracebackType
+from typing import Self
+
+from .audio import AudioFramer, pcm_frame_bytes
+from .connections import ConnectionPool
+from .errors import (
+    DashScopeConnectionError,
+    DashScopeError,
+    DashScopeTaskError,
+    DashScopeTimeoutError,
+)
+from .messages import RecognitionParameters
+from .realtime import RecognitionTask
+from .transcript import Transcript
+
+_LOGGER = logging.getLogger(__name__)
+THROTTLING_PREFIX = "Throttling"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long to wait for the service, in seconds."""
+
+    start: float = 10.0  # connect, handshake and `task-started`
+    finish: float = 5.0  # from the end of the audio to `task-finished`, retries included
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard one utterance tries before it gives up."""
+
+    reconnects: int = 1  # after a dropped connection: reconnect and replay
+    throttle_retries: int = 1  # after `Throttling.*`
+    throttle_backoff: float = 0.5  # seconds before the throttled retry
+    replay_seconds: float = 60.0  # audio kept for a replay; longer utterances cannot replay
+
+
+@dataclass(slots=True)
+class RecognitionStats:
+    """What diagnostics show about one recognition (no text, no key)."""
+
+    model: str
+    task_id: str | None = None
+    audio_seconds: float = 0.0
+    first_result_seconds: float | None = None  # from the start of the session
+    finalize_seconds: float | None = None  # from the end of the audio to the final result
+    reused_connection: bool = False
+    attempts: int = 0
+    retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
+    error_code: str | None = None  # set by the caller when the recognition failed
+
+
+class RecognitionSession:
+    """One utterance: use as an async context manager, send audio, read results."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        parameters: RecognitionParameters,
+        timeouts: Timeouts,
+        policy: RetryPolicy,
+        *,
+        keep_connection: bool = True,
+    ) -> None:
+        """Prepare the session; nothing is sent before it is entered."""
+        self._pool = pool
+        self.parameters = parameters
+        self._timeouts = timeouts
+        self._policy = policy
+        self._keep_connection = keep_connection
+        self._framer = AudioFramer(pcm_frame_bytes(parameters.sample_rate))
+        self._bytes_per_second = parameters.sample_rate * 2
+        self._replay_limit = int(policy.replay_seconds * self._bytes_per_second)
+        self._frames: list[bytes] = []
+        self._sent = 0  # frames of `_frames` sent on the current task
+        self._replayable = True
+        self._task: RecognitionTask | None = None
+        self._closed_task: RecognitionTask | None = None
+        self._lock = asyncio.Lock()
+        self._audio_done = False
+        self._deadline: float | None = None
+        self._aborted: DashScopeError | None = None
+        self._closed = False
+        self._reconnects_left = policy.reconnects
+        self._throttle_retries_left = policy.throttle_retries
+        # A session that will not keep its connection (a validation) never takes a pooled one.
+        self._fresh = not keep_connection
+        self._started_at = 0.0
+        self._audio_end_at: float | None = None
+        self.audio_bytes = 0
+        self.stats = RecognitionStats(parameters.model)
+
+    @property
+    def task_id(self) -> str | None:
+        """Return the id of the current task."""
+        return self.stats.task_id
+
+    @property
+    def transcript(self) -> Transcript:
+        """Return the transcript of the current task."""
+        task = self._task or self._closed_task
+        return task.transcript if task else Transcript()
+
+    async def __aenter__(self) -> Self:
+        """Start a task (reusing an idle connection when there is one)."""
+        self._started_at = asyncio.get_running_loop().time()
+        try:
+            await self._start_task()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Give the connection back if its task finished, otherwise close it."""
+        await self.close()
+
+    async def send_audio(self, chunk: bytes) -> None:
+        """Queue audio; every full frame is sent at once."""
+        if self._closed:
+            raise DashScopeConnectionError("The recognition session is closed")
+        frames = self._framer.push(chunk)
+        if frames:
+            self._keep(frames)
+            async with self._lock:
+                await self._pump()
+
+    async def finish(self) -> None:
+        """Send the rest of the audio and `finish-task`; from now on the wait is bounded."""
+        if self._closed:
+            raise DashScopeConnectionError("The recognition session is closed")
+        if self._audio_done:
+            return
+        if rest := self._framer.flush():
+            self._keep([rest])
+        now = asyncio.get_running_loop().time()
+        self._audio_done = True
+        self._audio_end_at = now
+        self._deadline = now + self._timeouts.finish
+        async with self._lock:
+            await self._pump()
+
+    async def results(self) -> AsyncIterator[Transcript]:
+        """Yield the transcript as it grows, until the service has sent everything."""
+        while True:
+            task = self._task
+            if task is None:  # pragma: no cover - a failed start raises before this
+                raise DashScopeConnectionError("No recognition task")
+            try:
+                async for transcript in task.results():
+                    yield transcript
+                break
+            except TimeoutError as err:
+                raise DashScopeTimeoutError(
+                    f"No task-finished within {self._timeouts.finish:g} s after the audio ended"
+                ) from err
+            except DashScopeError as err:
+                await self._drop_task()
+                await self._before_retry(err, task)
+                await self._start_task()
+        now = asyncio.get_running_loop().time()
+        if task.first_result_at is not None:
+            self.stats.first_result_seconds = task.first_result_at - self._started_at
+        if self._audio_end_at is not None:
+            self.stats.finalize_seconds = now - self._audio_end_at
+
+    async def abort(self, error: DashScopeError) -> None:
+        """Stop because of `error` (e.g. the audio source failed); `results` raises it."""
+        self._aborted = error
+        if self._task is not None:
+            await self._task.abort(error)
+
+    async def close(self) -> None:
+        """Release or close the connection (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._closed_task = task  # its transcript stays readable
+        if task.finished and self._keep_connection:
+            self._pool.release(task.connection)
+        else:
+            await self._pool.discard(task.connection)
+
+    def _keep(self, frames: list[bytes]) -> None:
+        """Keep frames for sending and, within the replay limit, for a replay."""
+        self._frames.extend(frames)
+        self.audio_bytes += sum(len(frame) for frame in frames)
+        if self._replayable and self.audio_bytes > self._replay_limit:
+            _LOGGER.debug("Utterance longer than %s s: no replay", self._policy.replay_seconds)
+            self._replayable = False
+
+    async def _pump(self) -> None:
+        """Send unsent frames (and `finish-task` once the audio ended); hold the lock."""
+        task = self._task
+        if task is None or not task.started or task.connection.closed:
+            return
+        try:
+            while self._sent < len(self._frames):
+                await task.send_frame(self._frames[self._sent])
+                self._sent += 1
+            if self._audio_done and not task.finish_sent and self._deadline is not None:
+                await task.finish(self._deadline)
+        except DashScopeConnectionError:
+            # The reader sees the closed connection and decides about a replay.
+            await task.connection.ws.close()
+        if not self._replayable:
+            del self._frames[: self._sent]
+            self._sent = 0
+
+    async def _start_task(self) -> None:
+        """Start a task and send it this utterance's audio so far, retrying per the policy."""
+        async with self._lock:
+            while True:
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + self._timeouts.start
+                if self._deadline is not None:
+                    deadline = min(deadline, self._deadline)
+                connection = None
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        connection = await self._pool.acquire(fresh=self._fresh)
+                        task = RecognitionTask(connection, self.parameters)
+                        self._task = task
+                        self._sent = 0
+                        self.stats.attempts += 1
+                        self.stats.task_id = task.task_id
+                        if self.stats.attempts == 1:
+                            self.stats.reused_connection = connection.reused
+                        await task.start()
+                except TimeoutError as err:
+                    await self._drop_task()
+                    raise DashScopeTimeoutError(
+                        f"No task-started within {self._timeouts.start:g} s"
+                    ) from err
+                except DashScopeError as err:
+                    failed, self._task = self._task, None
+                    if connection is not None:
+                        await self._pool.discard(connection)
+                    await self._before_retry(err, failed)
+                    continue
+                if self._deadline is not None:
+                    task.set_deadline(self._deadline)
+                await self._pump()
+                return
+
+    async def _drop_task(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            await self._pool.discard(task.connection)
+
+    async def _before_retry(self, err: DashScopeError, task: RecognitionTask | None) -> None:
+        """Return when `err` deserves another task (after any backoff); raise it otherwise."""
+        if self._aborted is not None:
+            raise self._aborted from err
+        self._fresh = True
+        if isinstance(err, DashScopeConnectionError):
+            if task is not None and task.connection.reused and not task.started:
+                _LOGGER.debug("Idle connection was dead; starting on a fresh one")
+                return
+            if self._reconnects_left <= 0 or not self._replayable:
+                raise err
+            self._reconnects_left -= 1
+            self.stats.retried_after.append("ConnectionLost")
+            _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
+            return
+        if isinstance(err, DashScopeTaskError) and err.code.startswith(THROTTLING_PREFIX):
+            backoff = self._policy.throttle_backoff
+            loop = asyncio.get_running_loop()
+            if (
+                self._throttle_retries_left <= 0
+                or not self._replayable
+                or (self._deadline is not None and loop.time() + backoff >= self._deadline)
+            ):
+                raise err
+            self._throttle_retries_left -= 1
+            self.stats.retried_after.append(err.code)
+            _LOGGER.debug("Throttled (%s); retrying in %g s", err.code, backoff)
+            await asyncio.sleep(backoff)
+            return
+        raise err
