@@ -89,6 +89,18 @@ class DashScopeServer:
         self.idle_timeout = 60.0  # no new task on an open connection
         self.audio_timeout = 23.0  # no audio during a task
         self._sockets: set[web.WebSocketResponse] = set()
+        self._connections: dict[web.WebSocketResponse, _Connection] = {}
+
+    @property
+    def open_sockets(self) -> int:
+        """Return how many client connections are open."""
+        return len(self._sockets)
+
+    async def stop_idle_connections(self) -> None:
+        """Close every connection that runs no task, as the service does after 60 s idle."""
+        for ws, connection in list(self._connections.items()):
+            if not connection.started:
+                await ws.close()
 
     def queue(self, *scripts: TaskScript) -> None:
         """Use these scripts for the next tasks, in order (then the default)."""
@@ -116,10 +128,13 @@ class DashScopeServer:
         await ws.prepare(request)
         self.connections += 1
         self._sockets.add(ws)
+        connection = _Connection(self, ws, self.connections)
+        self._connections[ws] = connection
         try:
-            await _Connection(self, ws, self.connections).run()
+            await connection.run()
         finally:
             self._sockets.discard(ws)
+            self._connections.pop(ws, None)
             await ws.close()
         return ws
 

@@ -1,0 +1,142 @@
+"""Re-authentication and reconfiguration of an account, validated live like the first set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope.config_flow import account_unique_id
+from custom_components.dashscope.const import (
+    CONF_MODEL,
+    CONF_REGION,
+    CONF_URL,
+    CONF_WORKSPACE_ID,
+    DOMAIN,
+)
+
+from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
+from .dashscope_server import TaskScript
+
+NEW_KEY = "sk-fedcba9876543210fedcba9876543210"
+
+
+async def test_reauth_with_a_new_key(
+    hass: HomeAssistant, config_entry: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.api_key = NEW_KEY  # the old key was revoked
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "reauth_confirm"
+
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "sk-still-wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert config_entry.data[CONF_API_KEY] == NEW_KEY
+    assert config_entry.unique_id == account_unique_id(NEW_KEY)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert list(config_entry.subentries) == [RECOGNIZER_ID], "recognizers are kept"
+
+
+async def test_reauth_cannot_take_another_accounts_key(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    MockConfigEntry(domain=DOMAIN, unique_id=account_unique_id(NEW_KEY)).add_to_hass(hass)
+    dashscope_server.api_key = NEW_KEY
+    result = await setup_integration.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert setup_integration.data[CONF_API_KEY] == API_KEY
+
+
+def reconfigure_input(server: RunningServer, **overrides: Any) -> dict[str, Any]:
+    return {CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: server.url, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prepare", "errors"),
+    [
+        ({CONF_API_KEY: "sk-wrong"}, None, {"base": "invalid_auth"}),
+        ({CONF_URL: "ws://127.0.0.1:9/api-ws/v1/inference"}, None, {"base": "cannot_connect"}),
+        ({CONF_URL: "http://nope"}, None, {CONF_URL: "invalid_url"}),
+        ({CONF_REGION: "beijing_workspace"}, None, {CONF_WORKSPACE_ID: "invalid_workspace_id"}),
+        ({}, "model_gone", {"base": "recognizer_model_not_available"}),
+        ({}, "internal", {"base": "unknown"}),
+    ],
+    ids=["invalid_auth", "cannot_connect", "invalid_url", "workspace", "model", "unknown"],
+)
+async def test_reconfigure_errors_recover(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    overrides: dict[str, Any],
+    prepare: str | None,
+    errors: dict[str, str],
+) -> None:
+    result = await setup_integration.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    assert CONF_MODEL not in result["data_schema"].schema
+    if prepare == "model_gone":
+        dashscope_server.queue(TaskScript(fail_code="ModelNotFound"))
+    if prepare == "internal":
+        dashscope_server.queue(TaskScript(fail_code="InternalError"))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(dashscope_server, **overrides)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-1"})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_integration.data[CONF_WORKSPACE_ID] == "ws-1"
+    assert setup_integration.title == "DashScope custom endpoint ws-1"
+    assert setup_integration.state is ConfigEntryState.LOADED
+    assert dashscope_server.headers[-1]["X-DashScope-WorkSpace"] == "ws-1"
+
+
+async def test_reconfigure_to_a_new_key(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.api_key = NEW_KEY
+    result = await setup_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_integration.unique_id == account_unique_id(NEW_KEY)
+
+
+async def test_reconfigure_cannot_take_another_accounts_key(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    MockConfigEntry(domain=DOMAIN, unique_id=account_unique_id(NEW_KEY)).add_to_hass(hass)
+    dashscope_server.api_key = NEW_KEY
+    result = await setup_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
