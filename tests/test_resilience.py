@@ -31,6 +31,7 @@ class Row:
 
     scripts: list[TaskScript] = field(default_factory=list)
     handshake: int | None = None
+    refusals: int | None = None
     stop_server: bool = False
     result: SpeechResultState = SpeechResultState.ERROR
     reauth: bool = False
@@ -72,6 +73,10 @@ ROWS = {
     "no-task-started": Row([TaskScript(stall_start=True)]),
     "no-task-finished": Row([TaskScript(stall_finish=True)]),
     "overloaded-503": Row(handshake=503, tasks=0),
+    "throttled-handshake": Row(
+        handshake=429, refusals=1, result=SpeechResultState.SUCCESS, replayed=True
+    ),
+    "throttled-handshakes": Row(handshake=429, tasks=0),
     "unreachable": Row(stop_server=True, tasks=0),
     "other-task-failure": Row([TaskScript(fail_code="RequestTimeOut", fail_on="audio")]),
 }
@@ -110,6 +115,7 @@ async def test_failure_table(
     if row.handshake or row.stop_server:
         await client.connections.close()  # the warm connection expired: a handshake is due
     dashscope_server.handshake_status = row.handshake
+    dashscope_server.handshake_refusals = row.refusals
     dashscope_server.queue(*row.scripts)
     if row.stop_server:
         await dashscope_server.stop()

@@ -81,7 +81,8 @@ class DashScopeServer:
         self.models = BEIJING_MODELS if region == "beijing" else SINGAPORE_MODELS
         self.scripts: deque[TaskScript] = deque()
         self.default_script = TaskScript()
-        self.handshake_status: int | None = None
+        self.handshake_status: int | None = None  # refuse upgrades with this status...
+        self.handshake_refusals: int | None = None  # ...this many times (None: always)
         self.headers: list[dict[str, str]] = []
         self.connections = 0
         self.tasks: list[ServerTask] = []
@@ -119,7 +120,9 @@ class DashScopeServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))
-        if self.handshake_status is not None:
+        if self.handshake_status is not None and self.handshake_refusals != 0:
+            if self.handshake_refusals is not None:
+                self.handshake_refusals -= 1
             return web.Response(status=self.handshake_status, text="refused")
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or key != self.api_key:

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from http import HTTPStatus
 import logging
 
 import aiohttp
 
 from .endpoints import Endpoint
-from .errors import DashScopeAuthError, DashScopeConnectionError
+from .errors import (
+    THROTTLED_CODE,
+    DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeTaskError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -111,6 +117,8 @@ class ConnectionPool:
         except aiohttp.WSServerHandshakeError as err:
             if err.status in (401, 403):
                 raise DashScopeAuthError(f"API key refused (HTTP {err.status})") from err
+            if err.status == HTTPStatus.TOO_MANY_REQUESTS:
+                raise DashScopeTaskError(THROTTLED_CODE, "HTTP 429 on connect") from err
             raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
         except (aiohttp.ClientError, OSError) as err:
             raise DashScopeConnectionError(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 AUTH_ERROR_CODES = frozenset({"InvalidApiKey", "AccessDenied", "Unauthorized"})
 MODEL_NOT_FOUND_CODE = "ModelNotFound"
+THROTTLING_PREFIX = "Throttling"
+THROTTLED_CODE = "Throttling.RateQuota"
 
 
 class DashScopeError(Exception):
@@ -41,3 +43,8 @@ class DashScopeTaskError(DashScopeError):
     def model_not_found(self) -> bool:
         """Return True when the model does not exist in this region."""
         return self.code == MODEL_NOT_FOUND_CODE
+
+    @property
+    def throttled(self) -> bool:
+        """Return True when the service asks to slow down (`Throttling.*`, HTTP 429)."""
+        return self.code.startswith(THROTTLING_PREFIX)

@@ -29,7 +29,6 @@ from .realtime import RecognitionTask
 from .transcript import Transcript
 
 _LOGGER = logging.getLogger(__name__)
-THROTTLING_PREFIX = "Throttling"
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +286,7 @@ class RecognitionSession:
             self.stats.retried_after.append("ConnectionLost")
             _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
             return
-        if isinstance(err, DashScopeTaskError) and err.code.startswith(THROTTLING_PREFIX):
+        if isinstance(err, DashScopeTaskError) and err.throttled:
             backoff = self._policy.throttle_backoff
             loop = asyncio.get_running_loop()
             if (
