@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 import time
 
@@ -113,7 +114,7 @@ async def test_failure_table(
 ) -> None:
     client = fast_client.runtime_data.client
     if row.handshake or row.stop_server:
-        await client.connections.close()  # the warm connection expired: a handshake is due
+        await client.connections.close_idle()  # the warm connection expired: a handshake is due
     dashscope_server.handshake_status = row.handshake
     dashscope_server.handshake_refusals = row.refusals
     dashscope_server.queue(*row.scripts)
@@ -255,6 +256,32 @@ async def test_unload_closes_every_connection(
             break
         await asyncio.sleep(0.01)
     assert dashscope_server.open_sockets == 0
+
+
+async def test_unload_during_an_utterance_leaves_no_socket(
+    hass: HomeAssistant, fast_client: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    from .test_stt import metadata  # noqa: PLC0415 - shared helper
+
+    gate = asyncio.Event()
+
+    async def speaking() -> AsyncIterator[bytes]:
+        yield AUDIO[:6400]
+        await gate.wait()
+        yield AUDIO[6400:]
+
+    utterance = asyncio.create_task(engine(hass).async_process_audio_stream(metadata(), speaking()))
+    for _ in range(100):
+        if dashscope_server.tasks and dashscope_server.tasks[0].audio:
+            break
+        await asyncio.sleep(0.01)
+    client = fast_client.runtime_data.client
+    assert await hass.config_entries.async_unload(fast_client.entry_id)
+    gate.set()
+    result = await asyncio.wait_for(utterance, 3)
+    assert result.result is SpeechResultState.ERROR
+    assert dashscope_server.connections == 1, "no reconnect after unload"
+    assert client.connections.open_connections == 0
 
 
 @pytest.mark.parametrize(

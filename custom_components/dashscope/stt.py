@@ -75,6 +75,8 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         """Create the entity for a recognizer subentry."""
         self._entry = entry
         self._client = entry.runtime_data.client
+        # Held here: runtime data is gone once the entry unloads, an utterance may still end.
+        self._recognitions = entry.runtime_data.recognitions
         self._issue_id = f"{ISSUE_MODEL_NOT_FOUND}_{subentry.subentry_id}"
         self._model = model_info(subentry.data[CONF_MODEL])
         self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
@@ -190,7 +192,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
 
     def _record(self, session: RecognitionSession) -> None:
         """Keep the session's numbers for diagnostics."""
-        self._entry.runtime_data.recognitions.append(session.stats)
+        self._recognitions.append(session.stats)
 
     def _handle_error(self, err: DashScopeError) -> None:
         """Tell the person what to fix: re-authenticate, or pick another model."""

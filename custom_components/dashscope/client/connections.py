@@ -66,6 +66,7 @@ class ConnectionPool:
         self._idle: list[Connection] = []
         self._busy: set[Connection] = set()
         self.handshakes = 0
+        self._closed = False
 
     @property
     def open_connections(self) -> int:
@@ -74,6 +75,9 @@ class ConnectionPool:
 
     async def acquire(self, *, fresh: bool = False) -> Connection:
         """Return an idle connection (most recently used first) or a new one."""
+        if self._closed:
+            # Unloading: an utterance still running must not reconnect and leave a socket.
+            raise DashScopeConnectionError("The client is closed")
         now = asyncio.get_running_loop().time()
         expired = [c for c in self._idle if c.closed or now - c.idle_since > self.idle_seconds]
         for connection in expired:
@@ -98,8 +102,15 @@ class ConnectionPool:
         self._busy.discard(connection)
         await connection.ws.close()
 
+    async def close_idle(self) -> None:
+        """Close the idle connections (the next utterance opens a new one)."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.ws.close()
+
     async def close(self) -> None:
-        """Close every connection, idle or busy."""
+        """Close every connection, idle or busy, and open no more."""
+        self._closed = True
         connections = [*self._idle, *self._busy]
         self._idle.clear()
         self._busy.clear()

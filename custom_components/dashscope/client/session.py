@@ -163,8 +163,7 @@ class RecognitionSession:
         """Yield the transcript as it grows, until the service has sent everything."""
         while True:
             task = self._task
-            if task is None:  # pragma: no cover - a failed start raises before this
-                raise DashScopeConnectionError("No recognition task")
+            assert task is not None  # a failed start raised instead
             try:
                 async for transcript in task.results():
                     yield transcript
