@@ -302,7 +302,9 @@ def test_language_tags() -> None:
     assert fun.language_code("zh-HK") == "zh"  # Cantonese as a Chinese dialect
     assert fun.language_code("zh-cn") == "zh"
     assert fun.language_code("en") == "en"
-    assert fun.language_code("de-DE") is None
+    assert fun.language_code("de-DE") == "de"
+    assert fun.language_code("fil-PH") == "tl"
+    assert model_info("fun-asr-realtime-2026-02-28").language_code("de-DE") is None
     assert "zh-HK" not in model_info("fun-asr-realtime-2025-09-15").language_tags
     assert model_info("paraformer-realtime-8k-v1").language_tags == ["zh-CN", "zh-TW"]
 

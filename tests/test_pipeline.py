@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from homeassistant.components import stt
 from homeassistant.components.assist_pipeline import (
@@ -17,7 +18,10 @@ from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELIN
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import language
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope.const import CONF_LANGUAGE_HINTS, CONF_MODEL
 
 from .audio import stream, tone, wav_header
 from .conftest import ENTITY_ID, RunningServer
@@ -52,19 +56,24 @@ async def test_http_api_rejects_unsupported_metadata(
     response = await client.post(
         f"/api/stt/{ENTITY_ID}",
         data=bytes(1000),
-        headers={"X-Speech-Content": HEADER.format("de-DE")},
+        headers={"X-Speech-Content": HEADER.format("sw-KE")},
     )
     assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     info = await client.get(f"/api/stt/{ENTITY_ID}")
     body = await info.json()
     assert "zh-CN" in body["languages"]
-    assert body["sample_rates"] == [16000]
+    assert body["sample_rates"] == [16000, 18900, 22000, 32000, 37800, 44100, 48000]
+    assert body["channels"] == [1, 2]
+    assert body["formats"] == ["wav", "ogg"]
+    assert body["codecs"] == ["pcm", "opus"]
 
 
-async def run_pipeline(hass: HomeAssistant, audio: bytes) -> list[PipelineEvent]:
+async def run_pipeline(
+    hass: HomeAssistant, audio: bytes, entity_id: str = ENTITY_ID
+) -> list[PipelineEvent]:
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, ASSIST_DOMAIN, {})
-    engine = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    engine = stt.async_get_speech_to_text_entity(hass, entity_id)
     assert engine is not None
     # What the pipeline editor picks for the home's language and country.
     stt_language = language.matches(
@@ -76,7 +85,7 @@ async def run_pipeline(hass: HomeAssistant, audio: bytes) -> list[PipelineEvent]
             "conversation_language": hass.config.language,
             "language": hass.config.language,
             "name": "DashScope",
-            "stt_engine": ENTITY_ID,
+            "stt_engine": entity_id,
             "stt_language": stt_language,
             "tts_engine": None,
             "tts_language": None,
@@ -134,3 +143,73 @@ async def test_assist_pipeline_reports_a_failure(
     [error] = [event for event in events if event.type is PipelineEventType.ERROR]
     assert error.data is not None
     assert error.data["code"] == "stt-stream-failed"
+
+
+@pytest.mark.parametrize(
+    "recognizer_data", [{CONF_MODEL: "fun-asr-flash-8k-realtime", CONF_LANGUAGE_HINTS: []}]
+)
+async def test_8k_model_in_a_16k_pipeline(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+) -> None:
+    """The pipeline's 16 kHz audio reaches an 8 kHz model resampled, at half the bytes."""
+    hass.config.language = "zh-Hans"
+    hass.config.country = "CN"
+    dashscope_server.default_script.bytes_per_char = 800  # 50 ms of 8 kHz audio
+    audio = tone(1.0)
+    events = await run_pipeline(hass, audio, "stt.fun_asr_flash_8k_realtime")
+    [end] = [event for event in events if event.type is PipelineEventType.STT_END]
+    assert end.data == {"stt_output": {"text": "打开客厅的灯。"}}
+    [task] = dashscope_server.tasks
+    assert task.parameters["sample_rate"] == 8000
+    assert task.parameters["format"] == "pcm"
+    assert len(task.audio) == len(audio) // 2
+    assert set(task.frame_sizes[:-1]) == {1600}
+
+
+async def test_http_api_stereo_44k_wav(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    hass_client,
+) -> None:
+    client = await hass_client()
+    stereo = bytes(17640)  # 100 ms of 44.1 kHz stereo; no newline byte in the body
+    response = await client.post(
+        f"/api/stt/{ENTITY_ID}",
+        data=wav_header(len(stereo), rate=44100, channels=2) + stereo,
+        headers={
+            "X-Speech-Content": (
+                "format=wav; codec=pcm; sample_rate=44100; bit_rate=16; channel=2; language=zh-CN"
+            )
+        },
+    )
+    assert response.status == HTTPStatus.OK
+    [task] = dashscope_server.tasks
+    assert task.parameters["sample_rate"] == 16000
+    assert len(task.audio) == 3200  # 100 ms of 16 kHz mono
+
+
+async def test_http_api_ogg_opus_is_passed_through(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    hass_client,
+) -> None:
+    client = await hass_client()
+    ogg = b"OggS" + bytes(3000)
+    response = await client.post(
+        f"/api/stt/{ENTITY_ID}",
+        data=ogg,
+        headers={
+            "X-Speech-Content": (
+                "format=ogg; codec=opus; sample_rate=16000; bit_rate=16; channel=1; language=zh-CN"
+            )
+        },
+    )
+    assert response.status == HTTPStatus.OK
+    [task] = dashscope_server.tasks
+    assert task.parameters["format"] == "opus"
+    assert bytes(task.audio) == ogg

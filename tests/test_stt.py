@@ -51,24 +51,17 @@ async def test_entity_declares_what_the_model_accepts(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
     engine = entity(hass)
-    assert engine.supported_languages == [
-        "zh-CN",
-        "zh-TW",
-        "zh-HK",
-        "yue",
-        "en-US",
-        "en-GB",
-        "en-AU",
-        "en-IN",
-        "ja-JP",
-    ]
-    assert engine.supported_formats == [AudioFormats.WAV]
-    assert engine.supported_codecs == [AudioCodecs.PCM]
+    assert engine.supported_languages[:5] == ["zh-CN", "zh-TW", "zh-HK", "yue", "en-US"]
+    assert "de-DE" in engine.supported_languages
+    assert engine.supported_formats == [AudioFormats.WAV, AudioFormats.OGG]
+    assert engine.supported_codecs == [AudioCodecs.PCM, AudioCodecs.OPUS]
     assert engine.supported_bit_rates == [AudioBitRates.BITRATE_16]
-    assert engine.supported_sample_rates == [AudioSampleRates.SAMPLERATE_16000]
-    assert engine.supported_channels == [AudioChannels.CHANNEL_MONO]
-    state = hass.states.get(ENTITY_ID)
-    assert state is not None
+    # 16 kHz model: 16 kHz as is, higher rates resampled down, never up.
+    assert AudioSampleRates.SAMPLERATE_8000 not in engine.supported_sample_rates
+    assert AudioSampleRates.SAMPLERATE_16000 in engine.supported_sample_rates
+    assert AudioSampleRates.SAMPLERATE_48000 in engine.supported_sample_rates
+    assert engine.supported_channels == [AudioChannels.CHANNEL_MONO, AudioChannels.CHANNEL_STEREO]
+    assert hass.states.get(ENTITY_ID) is not None
 
 
 async def test_recognizes_while_audio_streams(

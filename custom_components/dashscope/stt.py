@@ -27,13 +27,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import DashScopeConfigEntry
 from .client import (
+    AudioInput,
+    AudioSpec,
     DashScopeAuthError,
     DashScopeError,
     DashScopeTaskError,
     RecognitionParameters,
     RecognitionSession,
-    WavStripper,
     model_info,
+    service_sample_rate,
 )
 from .const import (
     CONF_LANGUAGE_HINTS,
@@ -46,8 +48,6 @@ from .const import (
 
 # Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
-
-_HA_SAMPLE_RATES = {rate.value: rate for rate in AudioSampleRates}
 
 
 async def async_setup_entry(
@@ -96,13 +96,13 @@ class DashScopeSpeechToText(SpeechToTextEntity):
 
     @property
     def supported_formats(self) -> list[AudioFormats]:
-        """Return the containers accepted."""
-        return [AudioFormats.WAV]
+        """Return the containers accepted: WAV (PCM) and Ogg (Opus, passed through)."""
+        return [AudioFormats.WAV, AudioFormats.OGG]
 
     @property
     def supported_codecs(self) -> list[AudioCodecs]:
         """Return the codecs accepted."""
-        return [AudioCodecs.PCM]
+        return [AudioCodecs.PCM, AudioCodecs.OPUS]
 
     @property
     def supported_bit_rates(self) -> list[AudioBitRates]:
@@ -111,22 +111,39 @@ class DashScopeSpeechToText(SpeechToTextEntity):
 
     @property
     def supported_sample_rates(self) -> list[AudioSampleRates]:
-        """Return the sample rates the model accepts."""
-        return [_HA_SAMPLE_RATES[rate] for rate in self._model.sample_rates]
+        """Return the rates the model takes, and higher ones that are resampled down to it."""
+        return [
+            rate
+            for rate in AudioSampleRates
+            if service_sample_rate(self._model.sample_rates, rate.value) is not None
+        ]
 
     @property
     def supported_channels(self) -> list[AudioChannels]:
-        """Return the channel counts accepted."""
-        return [AudioChannels.CHANNEL_MONO]
+        """Return the channel counts accepted (stereo is downmixed)."""
+        return [AudioChannels.CHANNEL_MONO, AudioChannels.CHANNEL_STEREO]
 
-    def _parameters(self, metadata: SpeechMetadata) -> RecognitionParameters:
+    def _audio_input(self, metadata: SpeechMetadata) -> AudioInput:
+        """Return how this stream's audio becomes what the service is sent."""
+        # The HTTP API fills the metadata with plain values, the pipeline with enums.
+        spec = AudioSpec(
+            container=str(getattr(metadata.format, "value", metadata.format)),
+            codec=str(getattr(metadata.codec, "value", metadata.codec)),
+            sample_rate=int(metadata.sample_rate),
+            channels=int(metadata.channel),
+            bits=int(metadata.bit_rate),
+        )
+        return AudioInput(spec, self._model.sample_rates)
+
+    def _parameters(self, metadata: SpeechMetadata, audio: AudioInput) -> RecognitionParameters:
         """Return the task parameters for an utterance: the pipeline's language first."""
         hints = self._model.language_hints(
             self._model.language_code(metadata.language), self._extra_hints
         )
         return RecognitionParameters(
             model=self._model.name,
-            sample_rate=int(metadata.sample_rate),
+            sample_rate=audio.service_rate,
+            audio_format=audio.service_format,
             language_hints=tuple(hints),
         )
 
@@ -151,13 +168,30 @@ class DashScopeSpeechToText(SpeechToTextEntity):
     async def _recognize(
         self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
     ) -> AsyncGenerator[str | SpeechResult]:
+        """Yield each new text, then one SpeechResult; nothing unexpected reaches the pipeline."""
+        try:
+            async for update in self._stream(metadata, stream):
+                yield update
+        except Exception:  # noqa: BLE001 - last resort: a bug here must not break Assist
+            LOGGER.exception("Unexpected error in speech recognition with %s", self._model.name)
+            yield SpeechResult(None, SpeechResultState.ERROR)
+
+    async def _stream(
+        self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
+    ) -> AsyncGenerator[str | SpeechResult]:
         """Stream audio while reading results; yield each new text, then one SpeechResult."""
         started = time.monotonic()
-        session = self._client.recognition(self._parameters(metadata))
+        try:
+            audio = self._audio_input(metadata)
+        except DashScopeError as err:
+            LOGGER.error("Speech recognition with %s refused the audio: %s", self._model.name, err)
+            yield SpeechResult(None, SpeechResultState.ERROR)
+            return
+        session = self._client.recognition(self._parameters(metadata, audio))
         try:
             async with session:
                 sender = asyncio.create_task(
-                    _send_audio(session, stream), name=f"{DOMAIN} audio {session.task_id}"
+                    _send_audio(session, stream, audio), name=f"{DOMAIN} audio"
                 )
                 try:
                     async for transcript in session.results():
@@ -213,14 +247,15 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             )
 
 
-async def _send_audio(session: RecognitionSession, stream: AsyncIterable[bytes]) -> None:
+async def _send_audio(
+    session: RecognitionSession, stream: AsyncIterable[bytes], audio: AudioInput
+) -> None:
     """Forward the pipeline's audio as it arrives, then finish the task."""
-    wav = WavStripper()
     try:
         async for chunk in stream:
-            if audio := wav.feed(chunk):
-                await session.send_audio(audio)
-        if rest := wav.finish():
+            if data := audio.feed(chunk):
+                await session.send_audio(data)
+        if rest := audio.finish():
             await session.send_audio(rest)
         await session.finish()
     except DashScopeError as err:

@@ -3,7 +3,16 @@
 This package imports nothing from Home Assistant: it could be published on its own.
 """
 
-from .audio import AudioFramer, UnsupportedAudioError, WavStripper, pcm_frame_bytes
+from .audio import (
+    AudioFramer,
+    AudioInput,
+    AudioSpec,
+    PcmConverter,
+    UnsupportedAudioError,
+    WavStripper,
+    pcm_frame_bytes,
+    service_sample_rate,
+)
 from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
 from .client import DashScopeClient
 from .connections import ConnectionPool
@@ -23,6 +32,8 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "AudioFramer",
+    "AudioInput",
+    "AudioSpec",
     "ConnectionPool",
     "DashScopeAuthError",
     "DashScopeClient",
@@ -35,6 +46,7 @@ __all__ = [
     "HintRule",
     "InvalidEndpointError",
     "ModelInfo",
+    "PcmConverter",
     "RecognitionParameters",
     "RecognitionSession",
     "RecognitionStats",
@@ -48,4 +60,5 @@ __all__ = [
     "model_info",
     "models_for",
     "pcm_frame_bytes",
+    "service_sample_rate",
 ]

@@ -16,7 +16,7 @@ BEIJING = frozenset({Deployment.BEIJING})
 EVERYWHERE = frozenset(Deployment)
 
 # Sample rates Home Assistant can declare, used for models that accept any rate.
-ANY_SAMPLE_RATE = (8000, 11000, 16000, 22000, 32000, 44100, 48000)
+ANY_SAMPLE_RATE = (8000, 11000, 16000, 18900, 22000, 32000, 37800, 44100, 48000)
 
 
 class HintRule(StrEnum):
@@ -59,6 +59,12 @@ PARAFORMER_V1_PARAMETERS = _VAD | {
     Parameter.DISFLUENCY_REMOVAL,
 }
 
+# The codes fun-asr-realtime (= -2025-11-07) accepts as its (first) language hint.
+FUN_ASR_CODES = (
+    "zh", "en", "ja", "ko", "vi", "th", "id", "ms", "tl", "ar", "hi", "de", "fr", "es", "pt",
+    "it", "ru", "nl", "pl", "sv", "da", "fi", "cs", "sk", "el", "hu", "ro", "bg", "hr", "sl",
+)  # fmt: skip
+
 # Home Assistant language tag -> the service's language code.
 LANGUAGE_CODES: dict[str, str] = {
     "zh-CN": "zh",
@@ -74,6 +80,30 @@ LANGUAGE_CODES: dict[str, str] = {
     "de-DE": "de",
     "fr-FR": "fr",
     "ru-RU": "ru",
+    "vi-VN": "vi",
+    "th-TH": "th",
+    "id-ID": "id",
+    "ms-MY": "ms",
+    "fil-PH": "tl",
+    "ar-SA": "ar",
+    "hi-IN": "hi",
+    "es-ES": "es",
+    "pt-PT": "pt",
+    "pt-BR": "pt",
+    "it-IT": "it",
+    "nl-NL": "nl",
+    "pl-PL": "pl",
+    "sv-SE": "sv",
+    "da-DK": "da",
+    "fi-FI": "fi",
+    "cs-CZ": "cs",
+    "sk-SK": "sk",
+    "el-GR": "el",
+    "hu-HU": "hu",
+    "ro-RO": "ro",
+    "bg-BG": "bg",
+    "hr-HR": "hr",
+    "sl-SI": "sl",
 }
 # Models that recognize Chinese dialects take Cantonese as Chinese when `yue` is not a code.
 DIALECT_FALLBACK = {"yue": "zh"}
@@ -151,7 +181,7 @@ MODELS: dict[str, ModelInfo] = {
             name="fun-asr-realtime",
             deployments=EVERYWHERE,
             sample_rates=(16000,),
-            languages=("zh", "en", "ja"),
+            languages=FUN_ASR_CODES,
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,
@@ -161,7 +191,7 @@ MODELS: dict[str, ModelInfo] = {
             name="fun-asr-realtime-2025-11-07",
             deployments=EVERYWHERE,
             sample_rates=(16000,),
-            languages=("zh", "en", "ja"),
+            languages=FUN_ASR_CODES,
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,

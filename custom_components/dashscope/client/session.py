@@ -16,7 +16,7 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import AudioFramer, pcm_frame_bytes
+from .audio import AudioFramer, frame_bytes
 from .connections import ConnectionPool
 from .errors import (
     DashScopeConnectionError,
@@ -55,7 +55,7 @@ class RecognitionStats:
 
     model: str
     task_id: str | None = None
-    audio_seconds: float = 0.0
+    audio_seconds: float | None = None  # known for PCM
     first_result_seconds: float | None = None  # from the start of the session
     finalize_seconds: float | None = None  # from the end of the audio to the final result
     reused_connection: bool = False
@@ -82,8 +82,10 @@ class RecognitionSession:
         self._timeouts = timeouts
         self._policy = policy
         self._keep_connection = keep_connection
-        self._framer = AudioFramer(pcm_frame_bytes(parameters.sample_rate))
-        self._bytes_per_second = parameters.sample_rate * 2
+        self._framer = AudioFramer(frame_bytes(parameters.audio_format, parameters.sample_rate))
+        self._pcm = parameters.audio_format == "pcm"
+        # Compressed audio: bound the replay buffer as if it were 128 kbit/s.
+        self._bytes_per_second = parameters.sample_rate * 2 if self._pcm else 16000
         self._replay_limit = int(policy.replay_seconds * self._bytes_per_second)
         self._frames: list[bytes] = []
         self._sent = 0  # frames of `_frames` sent on the current task
@@ -193,7 +195,8 @@ class RecognitionSession:
         if self._closed:
             return
         self._closed = True
-        self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
+        if self._pcm:
+            self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
         task, self._task = self._task, None
         if task is None:
             return
