@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any
 
@@ -13,9 +14,10 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope.client import Timeouts
+from custom_components.dashscope.client import DashScopeClient, Timeouts
 from custom_components.dashscope.config_flow import account_unique_id
 from custom_components.dashscope.const import (
+    CONF_AUTO_LANGUAGE,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     CONF_REGION,
@@ -30,13 +32,7 @@ from .dashscope_server import TaskScript
 
 
 def account_input(server: RunningServer, **overrides: Any) -> dict[str, Any]:
-    return {
-        CONF_API_KEY: API_KEY,
-        CONF_REGION: "custom",
-        CONF_URL: server.url,
-        CONF_MODEL: "fun-asr-realtime",
-        **overrides,
-    }
+    return {CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: server.url, **overrides}
 
 
 async def test_user_flow_creates_account_and_recognizer(
@@ -44,12 +40,21 @@ async def test_user_flow_creates_account_and_recognizer(
 ) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
     assert result["errors"] == {}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], account_input(dashscope_server, **{CONF_WORKSPACE_ID: ""})
     )
+    assert result["step_id"] == "model"
+    assert dashscope_server.connections == 1, "the key was proven by a handshake"
+    assert await _closed(dashscope_server), "the handshake connection is not left open"
+    models = result["data_schema"].schema[CONF_MODEL].config["options"]
+    assert "paraformer-realtime-v2" in models  # a custom endpoint may be either region
 
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DashScope custom endpoint"
     assert result["data"] == {
@@ -62,17 +67,49 @@ async def test_user_flow_creates_account_and_recognizer(
     assert API_KEY not in entry.unique_id
     [subentry] = entry.subentries.values()
     assert subentry.subentry_type == SUBENTRY_RECOGNIZER
-    assert subentry.data == {CONF_MODEL: "fun-asr-realtime", CONF_LANGUAGE_HINTS: []}
+    assert subentry.data == {
+        CONF_MODEL: "fun-asr-realtime",
+        CONF_LANGUAGE_HINTS: [],
+        CONF_AUTO_LANGUAGE: False,
+        "punctuation_prediction_enabled": True,
+        "semantic_punctuation_enabled": False,
+        "max_sentence_silence": 500,
+        "multi_threshold_mode_enabled": False,
+    }
     assert subentry.title == "fun-asr-realtime"
     # Validated live: a real task ran against the service.
-    assert len(dashscope_server.tasks) >= 1
     assert dashscope_server.tasks[0].finished
     await hass.async_block_till_done()
     assert hass.states.get("stt.fun_asr_realtime") is not None
 
 
-def _closed_port(server: RunningServer, port: int) -> dict[str, Any]:
-    return {CONF_URL: f"ws://127.0.0.1:{port}/api-ws/v1/inference"}
+async def _closed(server: RunningServer) -> bool:
+    for _ in range(50):
+        if server.open_sockets == 0:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_model_step_lists_only_the_regions_models(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def connected(self: DashScopeClient) -> None:
+        """Stand in for the real Singapore endpoint, which the tests cannot reach."""
+
+    monkeypatch.setattr(DashScopeClient, "connect", connected)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY, CONF_REGION: "singapore"}
+    )
+    assert result["step_id"] == "model"
+    models = result["data_schema"].schema[CONF_MODEL].config["options"]
+    assert models == ["fun-asr-realtime", "fun-asr-realtime-2025-11-07"]
+    # A model of another region, typed in, is refused before any connection.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
+    )
+    assert result["errors"] == {CONF_MODEL: "model_not_available"}
 
 
 @pytest.mark.parametrize(
@@ -80,18 +117,14 @@ def _closed_port(server: RunningServer, port: int) -> dict[str, Any]:
     [
         ("wrong_key", {"base": "invalid_auth"}),
         ("handshake_403", {"base": "invalid_auth"}),
-        ("invalid_api_key", {"base": "invalid_auth"}),
         ("unreachable", {"base": "cannot_connect"}),
         ("handshake_503", {"base": "cannot_connect"}),
         ("stall", {"base": "cannot_connect"}),
-        ("model_not_found", {CONF_MODEL: "model_not_available"}),
-        ("model_not_in_region", {CONF_MODEL: "model_not_available"}),
-        ("internal_error", {"base": "unknown"}),
         ("bad_url", {CONF_URL: "invalid_url"}),
         ("missing_workspace", {CONF_WORKSPACE_ID: "invalid_workspace_id"}),
     ],
 )
-async def test_user_flow_errors_recover(
+async def test_account_step_errors_recover(
     hass: HomeAssistant,
     dashscope_server: RunningServer,
     unused_tcp_port_factory,
@@ -105,10 +138,9 @@ async def test_user_flow_errors_recover(
             overrides = {CONF_API_KEY: "sk-wrong"}
         case "handshake_403":
             dashscope_server.handshake_status = 403
-        case "invalid_api_key":
-            dashscope_server.queue(TaskScript(fail_code="InvalidApiKey"))
         case "unreachable":
-            overrides = _closed_port(dashscope_server, unused_tcp_port_factory())
+            port = unused_tcp_port_factory()
+            overrides = {CONF_URL: f"ws://127.0.0.1:{port}/api-ws/v1/inference"}
         case "handshake_503":
             dashscope_server.handshake_status = 503
         case "stall":
@@ -116,13 +148,7 @@ async def test_user_flow_errors_recover(
                 "custom_components.dashscope.client.client.Timeouts",
                 functools.partial(Timeouts, start=0.3),
             )
-            dashscope_server.queue(TaskScript(stall_start=True))
-        case "model_not_found":
-            overrides = {CONF_MODEL: "fun-asr-realtime-2099-01-01"}
-        case "model_not_in_region":
-            overrides = {CONF_REGION: "singapore", CONF_MODEL: "paraformer-realtime-v2"}
-        case "internal_error":
-            dashscope_server.queue(TaskScript(fail_code="InternalError", fail_message="boom"))
+            dashscope_server.accept_delay = 1.0
         case "bad_url":
             overrides = {CONF_URL: "https://example.com"}
         case "missing_workspace":
@@ -133,11 +159,57 @@ async def test_user_flow_errors_recover(
         result["flow_id"], account_input(dashscope_server, **overrides)
     )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
     assert result["errors"] == errors
 
     dashscope_server.handshake_status = None
+    dashscope_server.accept_delay = 0.0
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], account_input(dashscope_server)
+    )
+    assert result["step_id"] == "model"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    ("script", "model", "errors"),
+    [
+        (TaskScript(fail_code="InvalidApiKey"), "fun-asr-realtime", {"base": "invalid_auth"}),
+        (TaskScript(stall_start=True), "fun-asr-realtime", {"base": "cannot_connect"}),
+        (None, "fun-asr-realtime-2099-01-01", {CONF_MODEL: "model_not_available"}),
+        (TaskScript(fail_code="InternalError"), "fun-asr-realtime", {"base": "unknown"}),
+    ],
+    ids=["invalid_auth", "cannot_connect", "model_not_available", "unknown"],
+)
+async def test_model_step_errors_recover(
+    hass: HomeAssistant,
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    script: TaskScript | None,
+    model: str,
+    errors: dict[str, str],
+) -> None:
+    monkeypatch.setattr(
+        "custom_components.dashscope.client.client.Timeouts",
+        functools.partial(Timeouts, start=0.5),
+    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server)
+    )
+    if script is not None:
+        dashscope_server.queue(script)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: model})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "model"
+    assert result["errors"] == errors
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -176,8 +248,16 @@ async def test_add_recognizer(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
     )
+    assert result["step_id"] == "settings"
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert "disfluency_removal_enabled" in fields  # Paraformer v2 has it, Fun-ASR does not
+    assert "speech_noise_threshold" not in fields
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"disfluency_removal_enabled": True, "max_sentence_silence": 300}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "paraformer-realtime-v2 (en)"
+    assert result["data"]["disfluency_removal_enabled"] is True
     await hass.async_block_till_done()
     assert len(entry.subentries) == 2
     assert hass.states.get("stt.paraformer_realtime_v2_en") is not None
@@ -204,6 +284,10 @@ async def test_reconfigure_recognizer(
     dashscope_server.handshake_status = None
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+    )
+    assert result["step_id"] == "settings"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"semantic_punctuation_enabled": True}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

@@ -23,22 +23,19 @@ async def test_key_never_logged(
     hass: HomeAssistant, dashscope_server: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    form = {
-        CONF_API_KEY: API_KEY,
-        CONF_REGION: "custom",
-        CONF_URL: dashscope_server.url,
-        CONF_MODEL: "fun-asr-realtime",
-    }
+    form = {CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: dashscope_server.url}
+    model = {CONF_MODEL: "fun-asr-realtime"}
     # A refused key, a failing task, then a working account.
     dashscope_server.handshake_status = 401
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
     assert result["errors"] == {"base": "invalid_auth"}
     dashscope_server.handshake_status = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
     dashscope_server.queue(TaskScript(fail_code="InternalError", fail_message="boom"))
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], model)
     assert result["errors"] == {"base": "unknown"}
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], model)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 

@@ -8,17 +8,14 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -33,19 +30,12 @@ from .client import (
     DEFAULT_MODEL,
     DashScopeAuthError,
     DashScopeClient,
-    DashScopeConnectionError,
     DashScopeError,
-    DashScopeTaskError,
-    DashScopeTimeoutError,
-    Deployment,
     Endpoint,
     InvalidEndpointError,
     Region,
-    model_info,
-    models_for,
 )
 from .const import (
-    CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     CONF_REGION,
     CONF_URL,
@@ -54,6 +44,8 @@ from .const import (
     LOGGER,
     SUBENTRY_RECOGNIZER,
 )
+from .recognizer import default_recognizer, recognizer_title
+from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
 _REGION_TITLES = {
@@ -70,32 +62,8 @@ def account_unique_id(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:20]
 
 
-def _model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[model.name for model in models_for(deployments)],
-            custom_value=True,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
-def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
-    codes: list[str] = []
-    for model in models_for(deployments):
-        codes.extend(code for code in model.languages if code not in codes)
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[SelectOptionDict(value=code, label=code) for code in codes],
-            multiple=True,
-            mode=SelectSelectorMode.DROPDOWN,
-            translation_key="language_hint",
-        )
-    )
-
-
-def _account_schema(*, with_model: bool = True) -> vol.Schema:
-    schema = vol.Schema(
+def _account_schema() -> vol.Schema:
+    return vol.Schema(
         {
             vol.Required(CONF_API_KEY): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.PASSWORD)
@@ -111,15 +79,6 @@ def _account_schema(*, with_model: bool = True) -> vol.Schema:
             vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
         }
     )
-    if with_model:
-        schema = schema.extend(
-            {
-                vol.Required(CONF_MODEL, default=DEFAULT_MODEL): _model_selector(
-                    frozenset(Deployment)
-                )
-            }
-        )
-    return schema
 
 
 _REAUTH_SCHEMA = vol.Schema(
@@ -127,55 +86,27 @@ _REAUTH_SCHEMA = vol.Schema(
 )
 
 
-def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Required(CONF_MODEL, default=DEFAULT_MODEL): _model_selector(deployments),
-            vol.Optional(CONF_LANGUAGE_HINTS, default=[]): _hints_selector(deployments),
-        }
-    )
-
-
-def recognizer_title(data: Mapping[str, Any]) -> str:
-    """Return the title of a recognizer: its model and extra language hints."""
-    hints = data.get(CONF_LANGUAGE_HINTS) or []
-    return f"{data[CONF_MODEL]} ({', '.join(hints)})" if hints else str(data[CONF_MODEL])
-
-
-async def validate_recognition(  # noqa: PLR0911 - one return per outcome reads best
-    client: DashScopeClient, model: str
-) -> dict[str, str]:
-    """Open a real recognition session with `model`; return form errors (empty when fine)."""
-    info = model_info(model)
-    if not info.deployments & client.endpoint.deployments:
-        return {CONF_MODEL: "model_not_available"}
-    try:
-        await client.validate(model, info.preferred_sample_rate)
-    except DashScopeAuthError:
-        return {"base": "invalid_auth"}
-    except DashScopeTaskError as err:
-        if err.model_not_found:
-            return {CONF_MODEL: "model_not_available"}
-        LOGGER.warning("Validation of %s failed: %s", model, err)
-        return {"base": "unknown"}
-    except (DashScopeConnectionError, DashScopeTimeoutError) as err:
-        LOGGER.debug("Cannot reach %s: %s", client.endpoint.websocket_url, err)
-        return {"base": "cannot_connect"}
-    except DashScopeError as err:
-        LOGGER.warning("Validation of %s failed: %s", model, err)
-        return {"base": "unknown"}
-    return {}
-
-
 async def _validate_account(
-    hass: HomeAssistant, data: Mapping[str, Any], model: str
+    hass: HomeAssistant, data: Mapping[str, Any], model: str | None = None
 ) -> tuple[Endpoint | None, dict[str, str]]:
+    """Check the endpoint settings, then the key live: by a handshake, or by a task with `model`."""
     try:
         endpoint = endpoint_from_data(data)
     except InvalidEndpointError as err:
         return None, {err.reason: f"invalid_{err.reason}"}
     client = DashScopeClient(async_get_clientsession(hass), data[CONF_API_KEY], endpoint)
-    return endpoint, await validate_recognition(client, model)
+    if model is not None:
+        return endpoint, await validate_recognition(client, model)
+    try:
+        await client.connect()
+    except DashScopeAuthError:
+        return endpoint, {"base": "invalid_auth"}
+    except DashScopeError as err:
+        LOGGER.debug("Cannot reach %s: %s", endpoint.websocket_url, err)
+        return endpoint, {"base": "cannot_connect"}
+    finally:
+        await client.close()
+    return endpoint, {}
 
 
 def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,19 +143,40 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the subentry types: recognizers."""
         return {SUBENTRY_RECOGNIZER: RecognizerSubentryFlow}
 
+    _account: dict[str, Any]
+    _endpoint: Endpoint
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the key, the endpoint and the first recognizer's model."""
+        """Ask for the key and the endpoint; prove them by connecting."""
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _account_data(user_input)
             await self.async_set_unique_id(account_unique_id(data[CONF_API_KEY]))
             self._abort_if_unique_id_configured()
-            endpoint, errors = await _validate_account(self.hass, data, user_input[CONF_MODEL])
+            endpoint, errors = await _validate_account(self.hass, data)
             if not errors and endpoint is not None:
-                recognizer = {CONF_MODEL: user_input[CONF_MODEL], CONF_LANGUAGE_HINTS: []}
+                self._account = data
+                self._endpoint = endpoint
+                return await self.async_step_model()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(_account_schema(), user_input),
+            errors=errors,
+        )
+
+    async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the first recognizer's model among the region's; prove it with a real task."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            client = DashScopeClient(
+                async_get_clientsession(self.hass), self._account[CONF_API_KEY], self._endpoint
+            )
+            errors = await validate_recognition(client, user_input[CONF_MODEL])
+            if not errors:
+                recognizer = default_recognizer(user_input[CONF_MODEL])
                 return self.async_create_entry(
-                    title=_account_title(endpoint),
-                    data=data,
+                    title=_account_title(self._endpoint),
+                    data=self._account,
                     subentries=[
                         {
                             "subentry_type": SUBENTRY_RECOGNIZER,
@@ -234,9 +186,16 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                         }
                     ],
                 )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MODEL, default=DEFAULT_MODEL): model_selector(
+                    self._endpoint.deployments
+                )
+            }
+        )
         return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(_account_schema(), user_input),
+            step_id="model",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
@@ -292,7 +251,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _account_schema(with_model=False), user_input or entry.data
+                _account_schema(), user_input or entry.data
             ),
             errors=errors,
         )
@@ -313,44 +272,3 @@ def _account_errors(errors: dict[str, str]) -> dict[str, str]:
     if errors.get(CONF_MODEL) == "model_not_available":
         return {"base": "recognizer_model_not_available"}
     return errors
-
-
-class RecognizerSubentryFlow(ConfigSubentryFlow):
-    """Add or change a recognizer: a model and its language hints."""
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a recognizer."""
-        return await self._async_step("user", user_input)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a recognizer."""
-        return await self._async_step("reconfigure", user_input)
-
-    async def _async_step(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> SubentryFlowResult:
-        entry = self._get_entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="entry_not_loaded")
-        client: DashScopeClient = entry.runtime_data.client
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = await validate_recognition(client, user_input[CONF_MODEL])
-            if not errors:
-                title = recognizer_title(user_input)
-                if step_id == "user":
-                    return self.async_create_entry(title=title, data=user_input)
-                return self.async_update_and_abort(
-                    entry, self._get_reconfigure_subentry(), title=title, data=user_input
-                )
-        suggested = user_input
-        if suggested is None and step_id == "reconfigure":
-            suggested = dict(self._get_reconfigure_subentry().data)
-        schema = _recognizer_schema(client.endpoint.deployments)
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors=errors,
-        )

@@ -13,6 +13,7 @@ CONF_WORKSPACE_ID: Final = "workspace_id"
 CONF_URL: Final = "url"
 CONF_MODEL: Final = "model"
 CONF_LANGUAGE_HINTS: Final = "language_hints"
+CONF_AUTO_LANGUAGE: Final = "auto_language"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
 DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"

@@ -38,6 +38,7 @@ from .client import (
     service_sample_rate,
 )
 from .const import (
+    CONF_AUTO_LANGUAGE,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     DOMAIN,
@@ -45,6 +46,7 @@ from .const import (
     LOGGER,
     SUBENTRY_RECOGNIZER,
 )
+from .recognizer import recognition_options
 
 # Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
@@ -80,6 +82,8 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         self._issue_id = f"{ISSUE_MODEL_NOT_FOUND}_{subentry.subentry_id}"
         self._model = model_info(subentry.data[CONF_MODEL])
         self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
+        self._auto_language = bool(subentry.data.get(CONF_AUTO_LANGUAGE, False))
+        self._options = recognition_options(self._model, subentry.data)
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},
@@ -137,14 +141,17 @@ class DashScopeSpeechToText(SpeechToTextEntity):
 
     def _parameters(self, metadata: SpeechMetadata, audio: AudioInput) -> RecognitionParameters:
         """Return the task parameters for an utterance: the pipeline's language first."""
-        hints = self._model.language_hints(
-            self._model.language_code(metadata.language), self._extra_hints
-        )
+        hints: list[str] = []
+        if not self._auto_language:
+            hints = self._model.language_hints(
+                self._model.language_code(metadata.language), self._extra_hints
+            )
         return RecognitionParameters(
             model=self._model.name,
             sample_rate=audio.service_rate,
             audio_format=audio.service_format,
             language_hints=tuple(hints),
+            options=self._options,
         )
 
     async def async_process_audio_stream(

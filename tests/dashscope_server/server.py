@@ -39,8 +39,85 @@ BEIJING_MODELS: dict[str, tuple[int, ...] | None] = {
 SINGAPORE_MODELS = {
     name: BEIJING_MODELS[name] for name in ("fun-asr-realtime", "fun-asr-realtime-2025-11-07")
 }
+# Optional parameters each model family takes (from the service's parameter table).
+_COMMON = frozenset(
+    {
+        "format",
+        "sample_rate",
+        "stream",
+        "heartbeat",
+        "semantic_punctuation_enabled",
+        "max_sentence_silence",
+        "multi_threshold_mode_enabled",
+    }
+)
+FUN_ASR_PARAMETERS = _COMMON | {
+    "language_hints",
+    "vocabulary_id",
+    "punctuation_prediction_enabled",
+    "speech_noise_threshold",
+    "special_word_filter",
+}
+PARAFORMER_V2_PARAMETERS = _COMMON | {
+    "vocabulary_id",
+    "punctuation_prediction_enabled",
+    "inverse_text_normalization_enabled",
+    "disfluency_removal_enabled",
+}
+PARAFORMER_V1_PARAMETERS = _COMMON | {
+    "phrase_id",
+    "inverse_text_normalization_enabled",
+    "disfluency_removal_enabled",
+}
+
+
+def accepted_parameters(model: str) -> frozenset[str]:
+    """Return the parameters a model takes."""
+    if model.startswith("fun-asr"):
+        return FUN_ASR_PARAMETERS
+    if model == "paraformer-realtime-v2":
+        return PARAFORMER_V2_PARAMETERS | {"language_hints"}
+    if model.endswith("v2"):
+        return PARAFORMER_V2_PARAMETERS
+    return PARAFORMER_V1_PARAMETERS
+
+
 FORMATS = frozenset({"pcm", "wav", "mp3", "opus", "speex", "aac", "amr"})
-LANGUAGE_CODES = frozenset({"zh", "en", "ja", "yue", "ko", "de", "fr", "ru"})
+LANGUAGE_CODES = frozenset(
+    {
+        "zh",
+        "en",
+        "ja",
+        "yue",
+        "ko",
+        "de",
+        "fr",
+        "ru",
+        "vi",
+        "th",
+        "id",
+        "ms",
+        "tl",
+        "ar",
+        "hi",
+        "es",
+        "pt",
+        "it",
+        "nl",
+        "pl",
+        "sv",
+        "da",
+        "fi",
+        "cs",
+        "sk",
+        "el",
+        "hu",
+        "ro",
+        "bg",
+        "hr",
+        "sl",
+    }
+)
 
 
 @dataclass
@@ -87,6 +164,7 @@ class DashScopeServer:
         self.connections = 0
         self.tasks: list[ServerTask] = []
         self.violations: list[str] = []
+        self.accept_delay = 0.0  # seconds before answering an upgrade (a slow network)
         self.idle_timeout = 60.0  # no new task on an open connection
         self.audio_timeout = 23.0  # no audio during a task
         self._sockets: set[web.WebSocketResponse] = set()
@@ -120,6 +198,8 @@ class DashScopeServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))
+        if self.accept_delay:
+            await asyncio.sleep(self.accept_delay)
         if self.handshake_status is not None and self.handshake_refusals != 0:
             if self.handshake_refusals is not None:
                 self.handshake_refusals -= 1
@@ -336,6 +416,16 @@ def _check_run_task(conn: _Connection, header: dict[str, Any], payload: dict[str
         hints = parameters.get("language_hints", [])
         if not isinstance(hints, list) or not set(hints) <= LANGUAGE_CODES:
             problems.append(f"language_hints {hints!r}")
+        silence = parameters.get("max_sentence_silence", 800)
+        if not isinstance(silence, int) or not 200 <= silence <= 6000:
+            problems.append(f"max_sentence_silence {silence!r}")
+        threshold = parameters.get("speech_noise_threshold", 0.0)
+        if not isinstance(threshold, int | float) or not -1.0 <= threshold <= 1.0:
+            problems.append(f"speech_noise_threshold {threshold!r}")
+        # The service ignores what a model does not take; the client should not send it.
+        unknown = set(parameters) - accepted_parameters(str(payload.get("model")))
+        for name in sorted(unknown):
+            conn._violation(f"parameter {name} is not taken by {payload.get('model')}")
     if not isinstance(payload.get("model"), str):
         problems.append("payload.model missing")
     if problems:

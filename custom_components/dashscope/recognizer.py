@@ -1,0 +1,60 @@
+"""What a recognizer subentry means: its defaults, title and task parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .client import ModelInfo, model_info
+from .client.catalog import Parameter
+from .const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS, CONF_MODEL
+
+# Defaults for voice commands: low latency (VAD segmentation, short silences), tidy text.
+SETTING_DEFAULTS: dict[Parameter, bool | int | float] = {
+    Parameter.PUNCTUATION: True,
+    Parameter.INVERSE_TEXT_NORMALIZATION: True,
+    Parameter.DISFLUENCY_REMOVAL: False,
+    Parameter.SEMANTIC_PUNCTUATION: False,
+    Parameter.MAX_SENTENCE_SILENCE: 500,
+    Parameter.MULTI_THRESHOLD_MODE: False,
+}
+# The settings offered, in form order (a model shows those it accepts).
+SETTINGS: tuple[Parameter, ...] = (
+    Parameter.PUNCTUATION,
+    Parameter.INVERSE_TEXT_NORMALIZATION,
+    Parameter.DISFLUENCY_REMOVAL,
+    Parameter.SEMANTIC_PUNCTUATION,
+    Parameter.MAX_SENTENCE_SILENCE,
+    Parameter.MULTI_THRESHOLD_MODE,
+    Parameter.SPEECH_NOISE_THRESHOLD,
+)
+
+
+def recognition_options(model: ModelInfo, data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Return the task parameters a recognizer's settings ask for, as the model takes them."""
+    options: list[tuple[str, Any]] = []
+    semantic = bool(data.get(Parameter.SEMANTIC_PUNCTUATION, False))
+    for parameter in SETTINGS:
+        if parameter not in model.parameters or parameter.value not in data:
+            continue
+        if parameter is Parameter.MAX_SENTENCE_SILENCE and semantic:
+            continue  # only applies to VAD segmentation
+        value = data[parameter.value]
+        if parameter is Parameter.MAX_SENTENCE_SILENCE:
+            value = int(value)
+        options.append((parameter.value, value))
+    return tuple(options)
+
+
+def default_recognizer(model: str) -> dict[str, Any]:
+    """Return the data of a recognizer with the default settings for `model`."""
+    info = model_info(model)
+    data: dict[str, Any] = {CONF_MODEL: model, CONF_LANGUAGE_HINTS: [], CONF_AUTO_LANGUAGE: False}
+    data.update({p.value: value for p, value in SETTING_DEFAULTS.items() if p in info.parameters})
+    return data
+
+
+def recognizer_title(data: Mapping[str, Any]) -> str:
+    """Return the title of a recognizer: its model and extra language hints."""
+    hints = data.get(CONF_LANGUAGE_HINTS) or []
+    return f"{data[CONF_MODEL]} ({', '.join(hints)})" if hints else str(data[CONF_MODEL])

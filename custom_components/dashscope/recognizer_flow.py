@@ -1,0 +1,187 @@
+"""The recognizer subentry: a model, its language hints and its recognition settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+import voluptuous as vol
+
+from .client import (
+    DEFAULT_MODEL,
+    DashScopeAuthError,
+    DashScopeClient,
+    DashScopeConnectionError,
+    DashScopeError,
+    DashScopeTaskError,
+    DashScopeTimeoutError,
+    Deployment,
+    ModelInfo,
+    model_info,
+    models_for,
+)
+from .client.catalog import Parameter
+from .const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS, CONF_MODEL, LOGGER
+from .recognizer import SETTING_DEFAULTS, recognizer_title
+
+_SETTING_SELECTORS: dict[Parameter, Any] = {
+    Parameter.PUNCTUATION: BooleanSelector(),
+    Parameter.INVERSE_TEXT_NORMALIZATION: BooleanSelector(),
+    Parameter.DISFLUENCY_REMOVAL: BooleanSelector(),
+    Parameter.SEMANTIC_PUNCTUATION: BooleanSelector(),
+    Parameter.MAX_SENTENCE_SILENCE: NumberSelector(
+        NumberSelectorConfig(
+            min=200, max=6000, step=50, unit_of_measurement="ms", mode=NumberSelectorMode.BOX
+        )
+    ),
+    Parameter.MULTI_THRESHOLD_MODE: BooleanSelector(),
+    Parameter.SPEECH_NOISE_THRESHOLD: NumberSelector(
+        NumberSelectorConfig(min=-1.0, max=1.0, step=0.05, mode=NumberSelectorMode.SLIDER)
+    ),
+}
+
+
+def model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
+    """Return a model picker limited to the deployments, open to newer model names."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[model.name for model in models_for(deployments)],
+            custom_value=True,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
+    codes: list[str] = []
+    for model in models_for(deployments):
+        codes.extend(code for code in model.languages if code not in codes)
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[SelectOptionDict(value=code, label=code) for code in codes],
+            multiple=True,
+            mode=SelectSelectorMode.DROPDOWN,
+            translation_key="language_hint",
+        )
+    )
+
+
+def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_MODEL, default=DEFAULT_MODEL): model_selector(deployments),
+            vol.Optional(CONF_LANGUAGE_HINTS, default=[]): _hints_selector(deployments),
+            vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
+        }
+    )
+
+
+def _settings_schema(model: ModelInfo) -> vol.Schema:
+    """Return the settings form: only what this model accepts."""
+    fields: dict[vol.Marker, Any] = {}
+    for parameter, selector in _SETTING_SELECTORS.items():
+        if parameter not in model.parameters:
+            continue
+        if parameter in SETTING_DEFAULTS:
+            fields[vol.Optional(parameter.value, default=SETTING_DEFAULTS[parameter])] = selector
+        else:
+            fields[vol.Optional(parameter.value)] = selector
+    return vol.Schema(fields)
+
+
+async def validate_recognition(  # noqa: PLR0911 - one return per outcome reads best
+    client: DashScopeClient, model: str
+) -> dict[str, str]:
+    """Open a real recognition session with `model`; return form errors (empty when fine)."""
+    info = model_info(model)
+    if not info.deployments & client.endpoint.deployments:
+        return {CONF_MODEL: "model_not_available"}
+    try:
+        await client.validate(model, info.preferred_sample_rate)
+    except DashScopeAuthError:
+        return {"base": "invalid_auth"}
+    except DashScopeTaskError as err:
+        if err.model_not_found:
+            return {CONF_MODEL: "model_not_available"}
+        LOGGER.warning("Validation of %s failed: %s", model, err)
+        return {"base": "unknown"}
+    except (DashScopeConnectionError, DashScopeTimeoutError) as err:
+        LOGGER.debug("Cannot reach %s: %s", client.endpoint.websocket_url, err)
+        return {"base": "cannot_connect"}
+    except DashScopeError as err:
+        LOGGER.warning("Validation of %s failed: %s", model, err)
+        return {"base": "unknown"}
+    return {}
+
+
+class RecognizerSubentryFlow(ConfigSubentryFlow):
+    """Add or change a recognizer: model and languages, then its settings."""
+
+    _recognizer: dict[str, Any]
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a recognizer."""
+        return await self._async_step_model("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a recognizer."""
+        return await self._async_step_model("reconfigure", user_input)
+
+    async def _async_step_model(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        client: DashScopeClient = entry.runtime_data.client
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await validate_recognition(client, user_input[CONF_MODEL])
+            if not errors:
+                self._recognizer = user_input
+                return await self.async_step_settings()
+        suggested = user_input
+        if suggested is None and self.source == "reconfigure":
+            suggested = dict(self._get_reconfigure_subentry().data)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _recognizer_schema(client.endpoint.deployments), suggested
+            ),
+            errors=errors,
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the settings the chosen model supports."""
+        model = model_info(self._recognizer[CONF_MODEL])
+        if user_input is not None or not _settings_schema(model).schema:
+            data = {**self._recognizer, **(user_input or {})}
+            title = recognizer_title(data)
+            if self.source == "user":
+                return self.async_create_entry(title=title, data=data)
+            return self.async_update_and_abort(
+                self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
+            )
+        suggested: Mapping[str, Any] | None = None
+        if self.source == "reconfigure":
+            suggested = self._get_reconfigure_subentry().data
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=self.add_suggested_values_to_schema(_settings_schema(model), suggested),
+            description_placeholders={"model": model.name},
+        )
