@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .customization import CUSTOMIZATION_PATH, CustomizationService
 from .script import Recognizer, TaskScript
 
 WEBSOCKET_PATH = "/api-ws/v1/inference"
@@ -154,8 +155,8 @@ class DashScopeServer:
 
     def __init__(self, api_key: str = "sk-test-key", *, region: str = "beijing") -> None:
         """Accept `api_key`; serve the models of `region`."""
-        self.api_key = api_key
         self.models = BEIJING_MODELS if region == "beijing" else SINGAPORE_MODELS
+        self.customization = CustomizationService(api_key, self.models)
         self.scripts: deque[TaskScript] = deque()
         self.default_script = TaskScript()
         self.handshake_status: int | None = None  # refuse upgrades with this status...
@@ -169,6 +170,15 @@ class DashScopeServer:
         self.audio_timeout = 23.0  # no audio during a task
         self._sockets: set[web.WebSocketResponse] = set()
         self._connections: dict[web.WebSocketResponse, _Connection] = {}
+
+    @property
+    def api_key(self) -> str:
+        """Return the one key the service accepts (WebSocket and HTTP alike)."""
+        return self.customization.api_key
+
+    @api_key.setter
+    def api_key(self, key: str) -> None:
+        self.customization.api_key = key
 
     @property
     def open_sockets(self) -> int:
@@ -189,6 +199,7 @@ class DashScopeServer:
         """Return the aiohttp application."""
         app = web.Application()
         app.router.add_get(WEBSOCKET_PATH, self._handle)
+        app.router.add_post(CUSTOMIZATION_PATH, self.customization.handle)
         app.on_shutdown.append(self._close_all)
         return app
 
@@ -299,6 +310,8 @@ class _Connection:
         rates = self.server.models[model]
         if rates is not None and parameters["sample_rate"] not in rates:
             raise TaskFailedError("UNSUPPORTED_FORMAT", "Failed to decode audio")
+        if refusal := self.server.customization.check_task(model, parameters):
+            raise TaskFailedError(*refusal)
         if self.script.fail_code and self.script.fail_on == "run":
             raise TaskFailedError(self.script.fail_code, self.script.fail_message)
         self.recognizer = Recognizer(self.script, parameters["sample_rate"] * 2 / 1000)

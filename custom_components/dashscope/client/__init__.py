@@ -21,10 +21,13 @@ from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeError,
+    DashScopeServiceError,
     DashScopeTaskError,
     DashScopeTimeoutError,
 )
+from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
+from .rest import VocabularyClient
 from .session import RecognitionSession, RecognitionStats, RetryPolicy, Timeouts
 from .transcript import Transcript
 
@@ -39,11 +42,13 @@ __all__ = [
     "DashScopeClient",
     "DashScopeConnectionError",
     "DashScopeError",
+    "DashScopeServiceError",
     "DashScopeTaskError",
     "DashScopeTimeoutError",
     "Deployment",
     "Endpoint",
     "HintRule",
+    "Hotword",
     "InvalidEndpointError",
     "ModelInfo",
     "PcmConverter",
@@ -56,9 +61,13 @@ __all__ = [
     "Timeouts",
     "Transcript",
     "UnsupportedAudioError",
+    "Vocabulary",
+    "VocabularyClient",
     "WavStripper",
+    "build_vocabulary",
     "model_info",
     "models_for",
+    "parse_phrases",
     "pcm_frame_bytes",
     "service_sample_rate",
 ]

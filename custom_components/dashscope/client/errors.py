@@ -10,6 +10,7 @@ from __future__ import annotations
 
 AUTH_ERROR_CODES = frozenset({"InvalidApiKey", "AccessDenied", "Unauthorized"})
 MODEL_NOT_FOUND_CODE = "ModelNotFound"
+QUOTA_EXCEEDED_CODE = "Throttling.AllocationQuota"
 THROTTLING_PREFIX = "Throttling"
 THROTTLED_CODE = "Throttling.RateQuota"
 
@@ -30,8 +31,8 @@ class DashScopeTimeoutError(DashScopeError):
     """The service did not answer within the allowed time."""
 
 
-class DashScopeTaskError(DashScopeError):
-    """The service ended a task with `task-failed`."""
+class DashScopeServiceError(DashScopeError):
+    """The service answered with an error code (a failed task or HTTP request)."""
 
     def __init__(self, code: str, message: str) -> None:
         """Keep the service's error code and message."""
@@ -48,3 +49,7 @@ class DashScopeTaskError(DashScopeError):
     def throttled(self) -> bool:
         """Return True when the service asks to slow down (`Throttling.*`, HTTP 429)."""
         return self.code.startswith(THROTTLING_PREFIX)
+
+
+class DashScopeTaskError(DashScopeServiceError):
+    """The service ended a task with `task-failed`."""

@@ -1,0 +1,84 @@
+"""Hotwords: the phrases a vocabulary biases recognition towards, and the service's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+import re
+
+MAX_ENTRIES = 500
+MAX_CJK_CHARACTERS = 15  # a text with any non-ASCII character
+MAX_ASCII_WORDS = 7
+MIN_WEIGHT, MAX_WEIGHT, DEFAULT_WEIGHT = 1, 5, 4
+_WEIGHT_SUFFIX = re.compile(r"^(?P<text>.*?)\s*=\s*(?P<weight>-?\d+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hotword:
+    """One vocabulary entry."""
+
+    text: str
+    weight: int = DEFAULT_WEIGHT
+
+    @property
+    def lang(self) -> str:
+        """Return the entry's language for the service: `en` for pure ASCII, else `zh`."""
+        return "en" if self.text.isascii() else "zh"
+
+    def to_json(self) -> dict[str, str | int]:
+        """Serialize for the customization API."""
+        return {"text": self.text, "weight": self.weight, "lang": self.lang}
+
+
+def hotword_problem(text: str) -> str | None:
+    """Return why the service would refuse `text`, or None when it is fine."""
+    if not text:
+        return "empty"
+    if text.isascii():
+        if len(text.split()) > MAX_ASCII_WORDS:
+            return f"more than {MAX_ASCII_WORDS} words"
+    elif len(text) > MAX_CJK_CHARACTERS:
+        return f"more than {MAX_CJK_CHARACTERS} characters"
+    return None
+
+
+def parse_phrases(lines: str) -> list[Hotword]:
+    """Parse one phrase per line, with an optional `=N` weight (1-5), e.g. `客厅吊灯=5`."""
+    hotwords = []
+    for raw in lines.splitlines():
+        line = raw.strip()
+        weight = DEFAULT_WEIGHT
+        if match := _WEIGHT_SUFFIX.match(line):
+            line = match["text"]
+            weight = min(MAX_WEIGHT, max(MIN_WEIGHT, int(match["weight"])))
+        if line:
+            hotwords.append(Hotword(line, weight))
+    return hotwords
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The entries to upload, and what was left out (with the reason)."""
+
+    entries: tuple[Hotword, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def build_vocabulary(*sources: Iterable[Hotword]) -> Vocabulary:
+    """Merge sources in priority order: valid, without duplicates, at most 500 entries."""
+    entries: dict[str, Hotword] = {}
+    skipped: list[tuple[str, str]] = []
+    for source in sources:
+        for hotword in source:
+            text = " ".join(hotword.text.split())
+            key = text.casefold()
+            if key in entries:
+                continue
+            if problem := hotword_problem(text):
+                skipped.append((text, problem))
+                continue
+            if len(entries) >= MAX_ENTRIES:
+                skipped.append((text, f"more than {MAX_ENTRIES} entries"))
+                continue
+            entries[key] = Hotword(text, hotword.weight)
+    return Vocabulary(tuple(entries.values()), tuple(skipped))

@@ -1,0 +1,87 @@
+"""The HTTP APIs: custom vocabularies (hotwords) through the customization endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+import aiohttp
+
+from .endpoints import Endpoint
+from .errors import (
+    DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeServiceError,
+    DashScopeTimeoutError,
+)
+from .hotwords import Hotword
+
+CUSTOMIZATION_PATH = "/api/v1/services/audio/asr/customization"
+_TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+class VocabularyClient:
+    """Create, update, list and delete hotword vocabularies of one account."""
+
+    def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
+        """Use the account's key on the endpoint's HTTP base URL."""
+        self._http = http
+        self._api_key = api_key
+        self._endpoint = endpoint
+
+    async def create(self, prefix: str, target_model: str, entries: Iterable[Hotword]) -> str:
+        """Create a vocabulary; return its id."""
+        output = await self._call(
+            {
+                "action": "create_vocabulary",
+                "target_model": target_model,
+                "prefix": prefix,
+                "vocabulary": [entry.to_json() for entry in entries],
+            }
+        )
+        return str(output["vocabulary_id"])
+
+    async def update(self, vocabulary_id: str, entries: Iterable[Hotword]) -> None:
+        """Replace a vocabulary's entries."""
+        await self._call(
+            {
+                "action": "update_vocabulary",
+                "vocabulary_id": vocabulary_id,
+                "vocabulary": [entry.to_json() for entry in entries],
+            }
+        )
+
+    async def delete(self, vocabulary_id: str) -> None:
+        """Delete a vocabulary."""
+        await self._call({"action": "delete_vocabulary", "vocabulary_id": vocabulary_id})
+
+    async def list(self, prefix: str) -> list[dict[str, Any]]:
+        """Return the vocabularies whose id starts with the prefix."""
+        output = await self._call(
+            {"action": "list_vocabulary", "prefix": prefix, "page_index": 0, "page_size": 100}
+        )
+        return list(output.get("vocabulary_list") or [])
+
+    async def _call(self, request_input: dict[str, Any]) -> dict[str, Any]:
+        url = self._endpoint.http_base_url + CUSTOMIZATION_PATH
+        body = {"model": "speech-biasing", "input": request_input}
+        try:
+            async with self._http.post(
+                url, json=body, headers=self._endpoint.headers(self._api_key), timeout=_TIMEOUT
+            ) as response:
+                data = await response.json(content_type=None)
+                status = response.status
+        except TimeoutError as err:
+            raise DashScopeTimeoutError("The customization API did not answer") from err
+        except (aiohttp.ClientError, ValueError) as err:
+            raise DashScopeConnectionError(
+                f"Customization API failed: {err.__class__.__name__}"
+            ) from err
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            raise DashScopeAuthError(f"API key refused (HTTP {status})")
+        if status != HTTPStatus.OK or not isinstance(data, dict) or "output" not in data:
+            details = data if isinstance(data, dict) else {}
+            code = details.get("code") or f"HTTP {status}"
+            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
+        return dict(data["output"] or {})
