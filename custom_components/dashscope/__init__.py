@@ -19,8 +19,10 @@ from .client import (
     DashScopeError,
     Endpoint,
     RecognitionStats,
+    VocabularyClient,
 )
 from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, RECENT_RECOGNITIONS
+from .hotwords import HotwordManager
 
 PLATFORMS: list[Platform] = [Platform.STT]
 
@@ -30,6 +32,7 @@ class DashScopeRuntimeData:
     """What a loaded account holds while Home Assistant runs."""
 
     client: DashScopeClient
+    hotwords: HotwordManager
     recognitions: deque[RecognitionStats] = field(
         default_factory=lambda: deque(maxlen=RECENT_RECOGNITIONS)
     )
@@ -64,11 +67,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
-    entry.runtime_data = DashScopeRuntimeData(client)
+    hotwords = HotwordManager(hass, entry, _vocabulary_client(hass, entry))
+    await hotwords.async_load()
+    entry.runtime_data = DashScopeRuntimeData(client, hotwords)
     entry.async_on_unload(client.close)
+    entry.async_on_unload(hotwords.async_listen())
+    # Stored vocabulary ids are used at once; uploading changes must not delay start-up.
+    entry.async_create_background_task(hass, hotwords.async_sync(), f"{DOMAIN} hotwords")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
+
+
+def _vocabulary_client(hass: HomeAssistant, entry: ConfigEntry) -> VocabularyClient:
+    return VocabularyClient(
+        async_get_clientsession(hass), entry.data[CONF_API_KEY], endpoint_from_data(entry.data)
+    )
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:
+    """Delete the account's vocabularies from the service when the entry is removed."""
+    await HotwordManager(hass, entry, _vocabulary_client(hass, entry)).async_remove_all()
 
 
 async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:

@@ -14,9 +14,13 @@ CONF_URL: Final = "url"
 CONF_MODEL: Final = "model"
 CONF_LANGUAGE_HINTS: Final = "language_hints"
 CONF_AUTO_LANGUAGE: Final = "auto_language"
+CONF_HOTWORDS: Final = "hotwords"
+CONF_EXPOSED_NAMES: Final = "exposed_names"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
 DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"
 
 RECENT_RECOGNITIONS: Final = 10  # kept for diagnostics
 ISSUE_MODEL_NOT_FOUND: Final = "model_not_found"
+ISSUE_VOCABULARY_LIMIT: Final = "vocabulary_limit"
+HOTWORD_REFRESH_COOLDOWN: Final = 10.0  # seconds: registry edits come in bursts

@@ -15,6 +15,8 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
 )
 import voluptuous as vol
 
@@ -28,11 +30,20 @@ from .client import (
     DashScopeTimeoutError,
     Deployment,
     ModelInfo,
+    Region,
     model_info,
     models_for,
 )
 from .client.catalog import Parameter
-from .const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS, CONF_MODEL, LOGGER
+from .const import (
+    CONF_AUTO_LANGUAGE,
+    CONF_EXPOSED_NAMES,
+    CONF_HOTWORDS,
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    LOGGER,
+)
+from .hotwords import supports_hotwords
 from .recognizer import SETTING_DEFAULTS, recognizer_title
 
 _SETTING_SELECTORS: dict[Parameter, Any] = {
@@ -87,9 +98,14 @@ def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
     )
 
 
-def _settings_schema(model: ModelInfo) -> vol.Schema:
+def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
     """Return the settings form: only what this model accepts."""
     fields: dict[vol.Marker, Any] = {}
+    if supports_hotwords(model.name, region):
+        fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
+            TextSelectorConfig(multiline=True)
+        )
+        fields[vol.Optional(CONF_EXPOSED_NAMES, default=False)] = BooleanSelector()
     for parameter, selector in _SETTING_SELECTORS.items():
         if parameter not in model.parameters:
             continue
@@ -169,7 +185,9 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Ask for the settings the chosen model supports."""
         model = model_info(self._recognizer[CONF_MODEL])
-        if user_input is not None or not _settings_schema(model).schema:
+        region = self._get_entry().runtime_data.client.endpoint.region
+        schema = _settings_schema(model, region)
+        if user_input is not None or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
             title = recognizer_title(data)
             if self.source == "user":
@@ -182,6 +200,6 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             suggested = self._get_reconfigure_subentry().data
         return self.async_show_form(
             step_id="settings",
-            data_schema=self.add_suggested_values_to_schema(_settings_schema(model), suggested),
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
             description_placeholders={"model": model.name},
         )

@@ -46,6 +46,7 @@ from .const import (
     LOGGER,
     SUBENTRY_RECOGNIZER,
 )
+from .hotwords import VOCABULARY_MISSING_CODES
 from .recognizer import recognition_options
 
 # Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
@@ -80,6 +81,8 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._recognitions = entry.runtime_data.recognitions
         self._issue_id = f"{ISSUE_MODEL_NOT_FOUND}_{subentry.subentry_id}"
+        self._subentry = subentry
+        self._hotwords = entry.runtime_data.hotwords
         self._model = model_info(subentry.data[CONF_MODEL])
         self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
         self._auto_language = bool(subentry.data.get(CONF_AUTO_LANGUAGE, False))
@@ -151,8 +154,12 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             sample_rate=audio.service_rate,
             audio_format=audio.service_format,
             language_hints=tuple(hints),
-            options=self._options,
+            options=self._options + self._vocabulary_option(),
         )
+
+    def _vocabulary_option(self) -> tuple[tuple[str, str], ...]:
+        vocabulary_id = self._hotwords.vocabulary_id(self._subentry)
+        return ((self._model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
 
     async def async_process_audio_stream(
         self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
@@ -239,6 +246,9 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         """Tell the person what to fix: re-authenticate, or pick another model."""
         if isinstance(err, DashScopeAuthError):
             self._entry.async_start_reauth(self.hass)
+        elif isinstance(err, DashScopeTaskError) and err.code in VOCABULARY_MISSING_CODES:
+            # Deleted behind our back: make a new one; this utterance already failed.
+            self._hotwords.async_forget(self._subentry.subentry_id)
         elif isinstance(err, DashScopeTaskError) and err.model_not_found:
             ir.async_create_issue(
                 self.hass,

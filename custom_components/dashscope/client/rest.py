@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from http import HTTPStatus
+import json
 from typing import Any
 
 import aiohttp
@@ -70,14 +71,18 @@ class VocabularyClient:
             async with self._http.post(
                 url, json=body, headers=self._endpoint.headers(self._api_key), timeout=_TIMEOUT
             ) as response:
-                data = await response.json(content_type=None)
+                text = await response.text()
                 status = response.status
         except TimeoutError as err:
             raise DashScopeTimeoutError("The customization API did not answer") from err
-        except (aiohttp.ClientError, ValueError) as err:
+        except aiohttp.ClientError as err:
             raise DashScopeConnectionError(
                 f"Customization API failed: {err.__class__.__name__}"
             ) from err
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None  # e.g. a proxy's HTML error page
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             raise DashScopeAuthError(f"API key refused (HTTP {status})")
         if status != HTTPStatus.OK or not isinstance(data, dict) or "output" not in data:

@@ -1,0 +1,277 @@
+"""Keep each recognizer's hotword vocabulary in sync with its phrases and the home's names.
+
+One vocabulary per recognizer, created through the customization API under a prefix unique
+to this installation, targeted at the recognizer's model. Its id is stored so that it is
+used (and later updated or deleted) across restarts, and passed on every recognition task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+import hashlib
+import json
+from typing import Any, TypedDict
+
+from homeassistant.components import conversation
+from homeassistant.components.homeassistant import exposed_entities
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import (
+    area_registry as ar,
+    entity_registry as er,
+    instance_id,
+    issue_registry as ir,
+)
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.storage import Store
+
+from .client import (
+    DashScopeError,
+    DashScopeServiceError,
+    Hotword,
+    Region,
+    VocabularyClient,
+    build_vocabulary,
+    model_info,
+    parse_phrases,
+)
+from .client.errors import QUOTA_EXCEEDED_CODE
+from .const import (
+    CONF_EXPOSED_NAMES,
+    CONF_HOTWORDS,
+    CONF_MODEL,
+    DOMAIN,
+    HOTWORD_REFRESH_COOLDOWN,
+    ISSUE_VOCABULARY_LIMIT,
+    LOGGER,
+    SUBENTRY_RECOGNIZER,
+)
+
+STORE_VERSION = 1
+VOCABULARY_MISSING_CODES = frozenset({"BadRequest.ResourceNotExist", "NotFound"})
+
+
+class StoredVocabulary(TypedDict):
+    """What is remembered of a recognizer's vocabulary."""
+
+    vocabulary_id: str
+    model: str
+    digest: str
+
+
+def supports_hotwords(model: str, region: Region) -> bool:
+    """Return True when a recognizer with `model` at `region` can have a vocabulary."""
+    # Paraformer v1 models take `phrase_id` from an older API; Singapore sub-workspaces have none.
+    return (
+        model_info(model).hotword_parameter == "vocabulary_id"
+        and region is not Region.SINGAPORE_WORKSPACE
+    )
+
+
+@callback
+def exposed_names(hass: HomeAssistant) -> list[Hotword]:
+    """Return the names and aliases of entities exposed to Assist, and of the areas."""
+    if "homeassistant" not in hass.config.components:
+        return []
+    names: list[str] = []
+    entities = er.async_get(hass)
+    for state in hass.states.async_all():
+        if not exposed_entities.async_should_expose(hass, conversation.DOMAIN, state.entity_id):
+            continue
+        names.append(state.name)
+        if (registry_entry := entities.async_get(state.entity_id)) is not None:
+            names.extend(sorted(registry_entry.aliases))
+    for area in ar.async_get(hass).async_list_areas():
+        names.append(area.name)
+        names.extend(sorted(area.aliases))
+    return [Hotword(name) for name in names]
+
+
+def _digest(model: str, entries: Iterable[Hotword]) -> str:
+    payload = json.dumps([model, [entry.to_json() for entry in entries]], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class HotwordManager:
+    """The vocabularies of one account's recognizers."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: VocabularyClient) -> None:
+        """Prepare; call `async_load` before use."""
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._store: Store[dict[str, StoredVocabulary]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.vocabularies"
+        )
+        self._vocabularies: dict[str, StoredVocabulary] = {}
+        self._lock = asyncio.Lock()
+        self._debouncer = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=HOTWORD_REFRESH_COOLDOWN,
+            immediate=False,
+            function=self.async_sync,
+        )
+
+    async def async_load(self) -> None:
+        """Read the stored vocabulary ids, so they are used before the first sync ends."""
+        self._vocabularies = dict(await self._store.async_load() or {})
+
+    def vocabulary_id(self, subentry: ConfigSubentry) -> str | None:
+        """Return the vocabulary to use for a recognizer's tasks, if it has one."""
+        stored = self._vocabularies.get(subentry.subentry_id)
+        if stored is None or stored["model"] != subentry.data[CONF_MODEL]:
+            return None
+        return stored["vocabulary_id"]
+
+    @callback
+    def async_forget(self, subentry_id: str) -> None:
+        """Drop a vocabulary the service no longer knows, and make a new one soon."""
+        if self._vocabularies.pop(subentry_id, None) is not None:
+            self._store.async_delay_save(lambda: self._vocabularies, 0)
+            self.async_schedule_refresh()
+
+    @callback
+    def async_schedule_refresh(self) -> None:
+        """Sync after the cooldown (names change in bursts)."""
+        self._debouncer.async_schedule_call()
+
+    @callback
+    def async_listen(self) -> Callable[[], None]:
+        """Refresh when exposed entities, their names or the areas change."""
+        unsubs: list[CALLBACK_TYPE] = []
+        if not any(subentry.data.get(CONF_EXPOSED_NAMES) for subentry in self._recognizers()):
+            return self._debouncer.async_shutdown
+
+        @callback
+        def _changed(*_: Any) -> None:
+            self.async_schedule_refresh()
+
+        unsubs.append(self._hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, _changed))
+        unsubs.append(self._hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, _changed))
+        if "homeassistant" in self._hass.config.components:
+            unsubs.append(
+                exposed_entities.async_listen_entity_updates(
+                    self._hass, conversation.DOMAIN, _changed
+                )
+            )
+
+        @callback
+        def _stop() -> None:
+            for unsub in unsubs:
+                unsub()
+            self._debouncer.async_shutdown()
+
+        return _stop
+
+    def _recognizers(self) -> list[ConfigSubentry]:
+        return [
+            subentry
+            for subentry in self._entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_RECOGNIZER
+        ]
+
+    def _wanted(self) -> dict[str, tuple[str, list[Hotword]]]:
+        """Return, per recognizer that wants hotwords, its model and its entries."""
+        region = Region(self._entry.data["region"])
+        names: list[Hotword] | None = None
+        wanted: dict[str, tuple[str, list[Hotword]]] = {}
+        for subentry in self._recognizers():
+            model = str(subentry.data[CONF_MODEL])
+            if not supports_hotwords(model, region):
+                continue
+            sources: list[list[Hotword]] = [parse_phrases(subentry.data.get(CONF_HOTWORDS, ""))]
+            if subentry.data.get(CONF_EXPOSED_NAMES):
+                names = exposed_names(self._hass) if names is None else names
+                sources.append(names)
+            vocabulary = build_vocabulary(*sources)
+            for text, problem in vocabulary.skipped:
+                LOGGER.debug("Hotword %r of %s left out: %s", text, subentry.title, problem)
+            if vocabulary.entries:
+                wanted[subentry.subentry_id] = (model, list(vocabulary.entries))
+        return wanted
+
+    async def async_sync(self) -> None:
+        """Create, update or delete vocabularies so that each recognizer has what it wants."""
+        async with self._lock:
+            wanted = self._wanted()
+            for subentry_id, stored in list(self._vocabularies.items()):
+                if subentry_id not in wanted or wanted[subentry_id][0] != stored["model"]:
+                    await self._delete(stored)
+                    del self._vocabularies[subentry_id]
+            prefix = await self._prefix() if wanted else ""
+            for subentry_id, (model, entries) in wanted.items():
+                await self._upload(prefix, subentry_id, model, entries)
+            await self._store.async_save(self._vocabularies)
+
+    async def _upload(
+        self, prefix: str, subentry_id: str, model: str, entries: list[Hotword]
+    ) -> None:
+        digest = _digest(model, entries)
+        stored = self._vocabularies.get(subentry_id)
+        if stored is not None and stored["digest"] == digest:
+            return
+        try:
+            if stored is not None:
+                try:
+                    await self._client.update(stored["vocabulary_id"], entries)
+                    vocabulary_id = stored["vocabulary_id"]
+                except DashScopeServiceError as err:
+                    if err.code not in VOCABULARY_MISSING_CODES:
+                        raise
+                    vocabulary_id = await self._client.create(prefix, model, entries)
+            else:
+                vocabulary_id = await self._client.create(prefix, model, entries)
+        except DashScopeServiceError as err:
+            if err.code == QUOTA_EXCEEDED_CODE:
+                self._raise_limit_issue()
+            else:
+                LOGGER.warning("Cannot upload the hotwords (%s entries): %s", len(entries), err)
+            return
+        except DashScopeError as err:
+            LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
+            return
+        ir.async_delete_issue(
+            self._hass, DOMAIN, f"{ISSUE_VOCABULARY_LIMIT}_{self._entry.entry_id}"
+        )
+        LOGGER.debug("Vocabulary %s holds %d hotwords", vocabulary_id, len(entries))
+        self._vocabularies[subentry_id] = StoredVocabulary(
+            vocabulary_id=vocabulary_id, model=model, digest=digest
+        )
+
+    @property
+    def _limit_issue_id(self) -> str:
+        return f"{ISSUE_VOCABULARY_LIMIT}_{self._entry.entry_id}"
+
+    def _raise_limit_issue(self) -> None:
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._limit_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_VOCABULARY_LIMIT,
+            translation_placeholders={"title": self._entry.title},
+        )
+
+    async def _delete(self, stored: StoredVocabulary) -> None:
+        try:
+            await self._client.delete(stored["vocabulary_id"])
+        except DashScopeServiceError as err:
+            if err.code not in VOCABULARY_MISSING_CODES:
+                LOGGER.warning("Cannot delete vocabulary %s: %s", stored["vocabulary_id"], err)
+        except DashScopeError as err:
+            LOGGER.warning("Cannot delete vocabulary %s: %s", stored["vocabulary_id"], err)
+
+    async def async_remove_all(self) -> None:
+        """Delete every vocabulary of this account (the entry is being removed)."""
+        await self.async_load()
+        for stored in self._vocabularies.values():
+            await self._delete(stored)
+        await self._store.async_remove()
+
+    async def _prefix(self) -> str:
+        """Return this installation's vocabulary prefix: lowercase letters and digits, 10 max."""
+        digest = hashlib.sha256((await instance_id.async_get(self._hass)).encode()).hexdigest()
+        return f"ha{digest[:8]}"
