@@ -257,3 +257,21 @@ async def test_sending_on_a_closed_connection(http, dashscope_server: RunningSer
             await session.send_audio(tone(0.2))
         with pytest.raises(DashScopeConnectionError):
             await session.finish()
+
+
+async def test_emotion_is_kept_with_each_final_sentence(
+    http, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.queue(
+        TaskScript(
+            sentences=["我很生气。", "快点。"], emotion=("negative", 0.87), bytes_per_char=800
+        )
+    )
+    parameters = RecognitionParameters("paraformer-realtime-8k-v2", 8000)
+    transcript, _ = await recognize(
+        make_client(http, dashscope_server), tone(0.5, rate=8000), parameters
+    )
+    assert [(s.text, s.emo_tag, s.emo_confidence) for s in transcript.sentences] == [
+        ("我很生气。", "negative", 0.87),
+        ("快点。", "negative", 0.87),
+    ]
