@@ -24,7 +24,7 @@ from .client import (
 from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, RECENT_RECOGNITIONS
 from .hotwords import HotwordManager
 
-PLATFORMS: list[Platform] = [Platform.STT]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
 
 
 @dataclass(slots=True)

@@ -24,3 +24,7 @@ RECENT_RECOGNITIONS: Final = 10  # kept for diagnostics
 ISSUE_MODEL_NOT_FOUND: Final = "model_not_found"
 ISSUE_VOCABULARY_LIMIT: Final = "vocabulary_limit"
 HOTWORD_REFRESH_COOLDOWN: Final = 10.0  # seconds: registry edits come in bursts
+
+EVENT_TRANSCRIPT: Final = "dashscope_transcript"
+EVENT_TYPE_RECOGNIZED: Final = "recognized"
+SIGNAL_TRANSCRIPT: Final = "dashscope_transcript_{}"  # formatted with the recognizer's id

@@ -48,6 +48,7 @@ from .const import (
 )
 from .hotwords import VOCABULARY_MISSING_CODES
 from .recognizer import recognition_options
+from .transcript import TranscriptRecord, async_publish
 
 # Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
@@ -230,6 +231,18 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             return
         self._record(session)
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        if session.transcript.text:
+            async_publish(
+                self.hass,
+                TranscriptRecord.from_transcript(
+                    session.transcript,
+                    entity_id=self.entity_id,
+                    recognizer_id=self._subentry.subentry_id,
+                    language=str(metadata.language),
+                    model=self._model.name,
+                    audio_seconds=session.stats.audio_seconds,
+                ),
+            )
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
             session.task_id,

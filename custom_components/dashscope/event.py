@@ -1,0 +1,55 @@
+"""The transcript event entity: one per recognizer, fired on every recognized utterance."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import DashScopeConfigEntry
+from .const import DOMAIN, EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT, SUBENTRY_RECOGNIZER
+from .transcript import TranscriptRecord
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - the platform signature
+    entry: DashScopeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add one transcript event entity per recognizer."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_RECOGNIZER:
+            async_add_entities(
+                [TranscriptEventEntity(subentry)], config_subentry_id=subentry.subentry_id
+            )
+
+
+class TranscriptEventEntity(EventEntity):
+    """Fires `recognized` with the text, language, model, sentences and emotion."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "transcript"
+
+    def __init__(self, subentry: ConfigSubentry) -> None:
+        """Create the entity on the recognizer's device."""
+        self._recognizer_id = subentry.subentry_id
+        self._attr_event_types = [EVENT_TYPE_RECOGNIZED]
+        self._attr_unique_id = f"{subentry.subentry_id}-transcript"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, subentry.subentry_id)})
+
+    async def async_added_to_hass(self) -> None:
+        """Listen for this recognizer's transcripts."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_TRANSCRIPT.format(self._recognizer_id), self._recognized
+            )
+        )
+
+    @callback
+    def _recognized(self, record: TranscriptRecord) -> None:
+        self._trigger_event(EVENT_TYPE_RECOGNIZED, record.attributes())
+        self.async_write_ha_state()

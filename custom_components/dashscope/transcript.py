@@ -1,0 +1,86 @@
+"""What a successful recognition tells automations, and where it is published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .client import Transcript
+from .const import EVENT_TRANSCRIPT, SIGNAL_TRANSCRIPT
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptRecord:
+    """One recognized utterance."""
+
+    entity_id: str
+    recognizer_id: str
+    text: str
+    language: str
+    model: str
+    audio_seconds: float | None
+    sentences: tuple[dict[str, Any], ...]
+    emotion: str | None = None
+    emotion_confidence: float | None = None
+
+    @classmethod
+    def from_transcript(
+        cls,
+        transcript: Transcript,
+        *,
+        entity_id: str,
+        recognizer_id: str,
+        language: str,
+        model: str,
+        audio_seconds: float | None,
+    ) -> TranscriptRecord:
+        """Build the record of a finished transcript."""
+        sentences = [*transcript.sentences]
+        if transcript.partial is not None:
+            sentences.append(transcript.partial)
+        rows = []
+        for sentence in sentences:
+            row: dict[str, Any] = {
+                "text": sentence.text,
+                "begin_ms": sentence.begin_time,
+                "end_ms": sentence.end_time,
+            }
+            if sentence.emo_tag is not None:
+                row["emotion"] = sentence.emo_tag
+                row["emotion_confidence"] = sentence.emo_confidence
+            rows.append(row)
+        # The utterance's emotion: that of its last sentence which has one.
+        emotional = [s for s in sentences if s.emo_tag is not None]
+        return cls(
+            entity_id=entity_id,
+            recognizer_id=recognizer_id,
+            text=transcript.text,
+            language=language,
+            model=model,
+            audio_seconds=audio_seconds,
+            sentences=tuple(rows),
+            emotion=emotional[-1].emo_tag if emotional else None,
+            emotion_confidence=emotional[-1].emo_confidence if emotional else None,
+        )
+
+    def attributes(self) -> dict[str, Any]:
+        """Return the event entity's attributes (and the bus event's data, less the ids)."""
+        return {
+            "text": self.text,
+            "language": self.language,
+            "model": self.model,
+            "audio_seconds": self.audio_seconds,
+            "sentences": [dict(row) for row in self.sentences],
+            "emotion": self.emotion,
+            "emotion_confidence": self.emotion_confidence,
+        }
+
+
+@callback
+def async_publish(hass: HomeAssistant, record: TranscriptRecord) -> None:
+    """Tell the recognizer's event entity, and fire the bus event that triggers listen to."""
+    async_dispatcher_send(hass, SIGNAL_TRANSCRIPT.format(record.recognizer_id), record)
+    hass.bus.async_fire(EVENT_TRANSCRIPT, {"entity_id": record.entity_id, **record.attributes()})
