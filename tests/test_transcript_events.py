@@ -148,6 +148,7 @@ def fire(hass: HomeAssistant, text: str, entity_id: str = ENTITY_ID, **extra: An
         ({"phrases": r"开.*灯", "match": "regex"}, "打开客厅的灯", r"开.*灯"),
         ({"phrases": r"^turn (on|off)", "match": "regex"}, "Turn off, please", r"^turn (on|off)"),
         ({"phrases": r"^turn on$", "match": "regex"}, "turn on the tv", None),
+        ({"phrases": ".*", "match": "regex"}, "随便说点什么。", ".*"),
         ({"phrases": "开灯", "entity_id": ENTITY_ID}, "开灯", "开灯"),
         ({"phrases": "开灯", "entity_id": "stt.other"}, "开灯", None),
     ],

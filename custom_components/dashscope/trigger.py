@@ -37,21 +37,23 @@ def normalize(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _valid_phrases(value: list[str]) -> list[str]:
-    if not value or not all(normalize(phrase) for phrase in value):
-        raise vol.Invalid("each phrase needs at least one letter, digit or character")
-    return value
-
-
-def _valid_regexes(config: dict[str, Any]) -> dict[str, Any]:
-    if config[CONF_MATCH] == MATCH_REGEX:
-        for pattern in config[CONF_PHRASES]:
+def _valid_phrases(config: dict[str, Any]) -> dict[str, Any]:
+    """Regexes must compile; plain phrases must keep something once normalised."""
+    phrases: list[str] = config[CONF_PHRASES]
+    if not phrases:
+        raise vol.Invalid("at least one phrase is required", path=[CONF_PHRASES])
+    for phrase in phrases:
+        if config[CONF_MATCH] == MATCH_REGEX:
             try:
-                re.compile(pattern)
+                re.compile(phrase)
             except re.error as err:
                 raise vol.Invalid(
-                    f"invalid regular expression {pattern!r}: {err}", path=[CONF_PHRASES]
+                    f"invalid regular expression {phrase!r}: {err}", path=[CONF_PHRASES]
                 ) from err
+        elif not normalize(phrase):
+            raise vol.Invalid(
+                f"phrase {phrase!r} has no letter, digit or character", path=[CONF_PHRASES]
+            )
     return config
 
 
@@ -59,14 +61,14 @@ TRIGGER_SCHEMA = vol.All(
     cv.TRIGGER_BASE_SCHEMA.extend(
         {
             vol.Required(CONF_PLATFORM): DOMAIN,
-            vol.Required(CONF_PHRASES): vol.All(cv.ensure_list, [cv.string], _valid_phrases),
+            vol.Required(CONF_PHRASES): vol.All(cv.ensure_list, [cv.string]),
             vol.Optional(CONF_MATCH, default=MATCH_EXACT): vol.In(
                 [MATCH_EXACT, MATCH_CONTAINS, MATCH_REGEX]
             ),
             vol.Optional(CONF_ENTITY_ID): cv.entity_ids,
         }
     ),
-    _valid_regexes,
+    _valid_phrases,
 )
 
 
