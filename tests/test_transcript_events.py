@@ -163,6 +163,7 @@ def fire(hass: HomeAssistant, text: str, entity_id: str = ENTITY_ID, **extra: An
         "regex",
         "regex-group",
         "regex-no",
+        "regex-any",
         "entity",
         "other-entity",
     ],
