@@ -20,11 +20,19 @@ def main() -> None:
     parser.add_argument("--api-key", default="sk-test-key")
     parser.add_argument("--region", choices=("beijing", "singapore"), default="beijing")
     parser.add_argument("--text", action="append", help="sentence to recognize (repeatable)")
+    parser.add_argument(
+        "--finish-delay", type=float, default=0.0, help="the service's finishing time, seconds"
+    )
+    parser.add_argument(
+        "--bytes-per-char", type=int, default=1600, help="audio bytes per recognized character"
+    )
     args = parser.parse_args()
     server = DashScopeServer(args.api_key, region=args.region)
     if args.text:
         server.default_script.sentences = args.text
-    web.run_app(server.app(), host=args.host, port=args.port)
+    server.default_script.finish_delay = args.finish_delay
+    server.default_script.bytes_per_char = args.bytes_per_char
+    web.run_app(server.app(), host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":
