@@ -71,6 +71,7 @@ async def test_user_flow_creates_account_and_recognizer(
         CONF_MODEL: "fun-asr-realtime",
         CONF_LANGUAGE_HINTS: [],
         CONF_AUTO_LANGUAGE: False,
+        "end_of_speech": False,  # Home Assistant 2026.2 cannot hand end-of-speech to us
         "punctuation_prediction_enabled": True,
         "semantic_punctuation_enabled": False,
         "max_sentence_silence": 500,

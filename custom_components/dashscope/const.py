@@ -16,6 +16,7 @@ CONF_LANGUAGE_HINTS: Final = "language_hints"
 CONF_AUTO_LANGUAGE: Final = "auto_language"
 CONF_HOTWORDS: Final = "hotwords"
 CONF_EXPOSED_NAMES: Final = "exposed_names"
+CONF_END_OF_SPEECH: Final = "end_of_speech"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
 DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"
@@ -28,3 +29,5 @@ HOTWORD_REFRESH_COOLDOWN: Final = 10.0  # seconds: registry edits come in bursts
 EVENT_TRANSCRIPT: Final = "dashscope_transcript"
 EVENT_TYPE_RECOGNIZED: Final = "recognized"
 SIGNAL_TRANSCRIPT: Final = "dashscope_transcript_{}"  # formatted with the recognizer's id
+MAX_UTTERANCE_SECONDS: Final = 15.0  # like the pipeline's own cap, when the service ends speech
+MIN_SPEECH_MS: Final = 300  # speech before the service's end of a sentence ends the command

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.components import stt
+
 from .client import ModelInfo, model_info
 from .client.catalog import Parameter
-from .const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS, CONF_MODEL
+from .const import CONF_AUTO_LANGUAGE, CONF_END_OF_SPEECH, CONF_LANGUAGE_HINTS, CONF_MODEL
+
+# On by default only where Home Assistant lets the entity end the utterance (2026.5 and
+# later); before that the pipeline's own VAD keeps ending the stream too.
+END_OF_SPEECH_DEFAULT = hasattr(stt, "SpeechAudioProcessing")
 
 # Defaults for voice commands: low latency (VAD segmentation, short silences), tidy text.
 SETTING_DEFAULTS: dict[Parameter, bool | int | float] = {
@@ -49,7 +55,12 @@ def recognition_options(model: ModelInfo, data: Mapping[str, Any]) -> tuple[tupl
 def default_recognizer(model: str) -> dict[str, Any]:
     """Return the data of a recognizer with the default settings for `model`."""
     info = model_info(model)
-    data: dict[str, Any] = {CONF_MODEL: model, CONF_LANGUAGE_HINTS: [], CONF_AUTO_LANGUAGE: False}
+    data: dict[str, Any] = {
+        CONF_MODEL: model,
+        CONF_LANGUAGE_HINTS: [],
+        CONF_AUTO_LANGUAGE: False,
+        CONF_END_OF_SPEECH: END_OF_SPEECH_DEFAULT,
+    }
     data.update({p.value: value for p, value in SETTING_DEFAULTS.items() if p in info.parameters})
     return data
 

@@ -37,6 +37,7 @@ from .client import (
 from .client.catalog import Parameter
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
@@ -44,7 +45,7 @@ from .const import (
     LOGGER,
 )
 from .hotwords import supports_hotwords
-from .recognizer import SETTING_DEFAULTS, recognizer_title
+from .recognizer import END_OF_SPEECH_DEFAULT, SETTING_DEFAULTS, recognizer_title
 
 _SETTING_SELECTORS: dict[Parameter, Any] = {
     Parameter.PUNCTUATION: BooleanSelector(),
@@ -100,7 +101,9 @@ def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
 
 def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
     """Return the settings form: only what this model accepts."""
-    fields: dict[vol.Marker, Any] = {}
+    fields: dict[vol.Marker, Any] = {
+        vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT): BooleanSelector()
+    }
     if supports_hotwords(model.name, region):
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)

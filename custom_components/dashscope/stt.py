@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, AsyncIterable
-import contextlib
 import time
+from typing import Any
 
 from homeassistant.components import stt
 from homeassistant.components.stt import (
@@ -39,18 +38,24 @@ from .client import (
 )
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_END_OF_SPEECH,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     DOMAIN,
     ISSUE_MODEL_NOT_FOUND,
     LOGGER,
+    MAX_UTTERANCE_SECONDS,
+    MIN_SPEECH_MS,
     SUBENTRY_RECOGNIZER,
 )
 from .hotwords import VOCABULARY_MISSING_CODES
 from .recognizer import recognition_options
 from .transcript import TranscriptRecord, async_publish
+from .utterance import Endpointing, run_utterance
 
-# Home Assistant 2026.11 streams partial transcripts; older releases lack the class.
+# Newer Home Assistant releases, by feature detection: 2026.5 lets an entity end the
+# utterance itself; 2026.11 streams partial transcripts.
+SpeechAudioProcessing = getattr(stt, "SpeechAudioProcessing", None)
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
 
 
@@ -88,6 +93,12 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
         self._auto_language = bool(subentry.data.get(CONF_AUTO_LANGUAGE, False))
         self._options = recognition_options(self._model, subentry.data)
+        end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
+        self._endpointing = Endpointing(
+            on_service_end=end_of_speech,
+            min_speech_ms=MIN_SPEECH_MS,
+            max_seconds=MAX_UTTERANCE_SECONDS if end_of_speech else None,
+        )
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},
@@ -95,6 +106,17 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             manufacturer="Alibaba Cloud Model Studio",
             model=self._model.name,
             entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def audio_processing(self) -> Any:
+        """Leave end-of-speech to the service when asked (Home Assistant 2026.5 and later)."""
+        if SpeechAudioProcessing is None:
+            return None
+        return SpeechAudioProcessing(
+            requires_external_vad=not self._endpointing.on_service_end,
+            prefers_auto_gain_enabled=True,
+            prefers_noise_reduction_enabled=True,
         )
 
     @property
@@ -205,18 +227,8 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         session = self._client.recognition(self._parameters(metadata, audio))
         try:
             async with session:
-                sender = asyncio.create_task(
-                    _send_audio(session, stream, audio), name=f"{DOMAIN} audio"
-                )
-                try:
-                    async for transcript in session.results():
-                        yield transcript.text
-                    await sender
-                finally:
-                    if not sender.done():
-                        sender.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await sender
+                async for transcript in run_utterance(session, stream, audio, self._endpointing):
+                    yield transcript.text
         except DashScopeError as err:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",
@@ -275,20 +287,3 @@ class DashScopeSpeechToText(SpeechToTextEntity):
                     "endpoint": self._client.endpoint.websocket_url,
                 },
             )
-
-
-async def _send_audio(
-    session: RecognitionSession, stream: AsyncIterable[bytes], audio: AudioInput
-) -> None:
-    """Forward the pipeline's audio as it arrives, then finish the task."""
-    try:
-        async for chunk in stream:
-            if data := audio.feed(chunk):
-                await session.send_audio(data)
-        if rest := audio.finish():
-            await session.send_audio(rest)
-        await session.finish()
-    except DashScopeError as err:
-        await session.abort(err)
-    except Exception as err:  # noqa: BLE001 - the stream is foreign code; its failure must end the task
-        await session.abort(DashScopeError(f"Audio stream failed: {err!r}"))

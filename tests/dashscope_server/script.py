@@ -2,6 +2,9 @@
 
 Recognized text is revealed in proportion to the audio actually received (`bytes_per_char`),
 so a client that loses audio gets a shorter transcript, as it would from the real service.
+The audio after the last sentence is silence: with VAD segmentation the service ends that
+sentence only once `max_sentence_silence` of it has arrived (semantic segmentation ends it
+at once); earlier sentences end where the next one begins.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Recognizer:
 
     script: TaskScript
     bytes_per_ms: float
+    silence_ms: int = 0  # trailing silence that ends the last sentence
     received: int = 0
     _sentence: int = 0  # index of the sentence being revealed
     _revealed: int = 0  # characters of it already reported
@@ -58,6 +62,14 @@ class Recognizer:
         while self._sentence < len(sentences):
             text = sentences[self._sentence]
             visible = min(len(text), available - consumed)
+            last = self._sentence == len(sentences) - 1
+            if visible >= len(text) and last:
+                speech_end = (consumed + len(text)) * self.script.bytes_per_char
+                if self.received < speech_end + self.silence_ms * self.bytes_per_ms:
+                    if visible > self._revealed and self.script.partials:
+                        out.append(self._sentence_json(text, final=False))
+                    self._revealed = max(self._revealed, visible)
+                    break
             if visible >= len(text):
                 out.append(self._sentence_json(text, final=True))
                 consumed += len(text)
@@ -112,7 +124,9 @@ class Recognizer:
             ],
         }
         if final:
-            end = self._ms(self.received)
+            # The sentence ends where its speech ends, not where the silence after it does.
+            speech_end = self._sentence_start + len(text) * self.script.bytes_per_char
+            end = self._ms(min(self.received, speech_end))
             signal = self.script.final_signal
             if signal in ("end_time", "both"):
                 sentence["end_time"] = end
@@ -124,5 +138,5 @@ class Recognizer:
                 sentence["emo_tag"], sentence["emo_confidence"] = self.script.emotion
             self._sentence += 1
             self._revealed = 0
-            self._sentence_start = self.received
+            self._sentence_start = speech_end
         return sentence

@@ -314,7 +314,9 @@ class _Connection:
             raise TaskFailedError(*refusal)
         if self.script.fail_code and self.script.fail_on == "run":
             raise TaskFailedError(self.script.fail_code, self.script.fail_message)
-        self.recognizer = Recognizer(self.script, parameters["sample_rate"] * 2 / 1000)
+        self.recognizer = Recognizer(
+            self.script, parameters["sample_rate"] * 2 / 1000, _sentence_silence(model, parameters)
+        )
         if self.script.stall_start:
             return
         self.started = True
@@ -399,6 +401,14 @@ class _Connection:
             self.task.failed = code
             await self._send("task-failed", {}, error_code=code, error_message=message)
         await self.ws.close()
+
+
+def _sentence_silence(model: str, parameters: dict[str, Any]) -> int:
+    """Return the trailing silence (ms) that ends a sentence, as the service's VAD does."""
+    if parameters.get("semantic_punctuation_enabled"):
+        return 0
+    default = 1300 if model.startswith("fun-asr") else 800  # the two families' documented defaults
+    return int(parameters.get("max_sentence_silence", default))
 
 
 class _DropConnection(Exception):

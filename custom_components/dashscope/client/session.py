@@ -62,6 +62,7 @@ class RecognitionStats:
     attempts: int = 0
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
     error_code: str | None = None  # set by the caller when the recognition failed
+    ended_by: str | None = None  # set by the caller: "service" or "length_cap" ended the audio
 
 
 class RecognitionSession:
@@ -150,14 +151,14 @@ class RecognitionSession:
         """Send the rest of the audio and `finish-task`; from now on the wait is bounded."""
         if self._closed:
             raise DashScopeConnectionError("The recognition session is closed")
-        if self._audio_done:
-            return
-        if rest := self._framer.flush():
-            self._keep([rest])
-        now = asyncio.get_running_loop().time()
-        self._audio_done = True
-        self._audio_end_at = now
-        self._deadline = now + self._timeouts.finish
+        if not self._audio_done:
+            if rest := self._framer.flush():
+                self._keep([rest])
+            now = asyncio.get_running_loop().time()
+            self._audio_done = True
+            self._audio_end_at = now
+            self._deadline = now + self._timeouts.finish
+        # Pumping again is harmless, and sends `finish-task` if an earlier call was cancelled.
         async with self._lock:
             await self._pump()
 

@@ -1,0 +1,92 @@
+"""One utterance: the pipeline's audio goes out while results come in.
+
+A sender task forwards audio as it arrives; the caller's task reads results. With
+end-of-speech on, the utterance ends as soon as the service's segmentation says the command
+is over: the sender stops consuming the pipeline's audio, `finish-task` goes out, and the
+last results are read, leaving the connection reusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator
+import contextlib
+from dataclasses import dataclass
+
+from .client import AudioInput, DashScopeError, RecognitionSession, Transcript
+from .client.endpointing import ends_command
+from .const import DOMAIN
+
+
+@dataclass(frozen=True, slots=True)
+class Endpointing:
+    """When the integration, not the pipeline, ends an utterance."""
+
+    on_service_end: bool = False  # end on the service's final sentence
+    min_speech_ms: int = 300  # a cough does not end a command
+    max_seconds: float | None = None  # a noisy room cannot keep the stream open forever
+
+
+async def run_utterance(
+    session: RecognitionSession,
+    stream: AsyncIterable[bytes],
+    audio: AudioInput,
+    endpointing: Endpointing,
+) -> AsyncIterator[Transcript]:
+    """Yield the transcript as it grows; the session must already be started."""
+    max_bytes = None
+    if endpointing.max_seconds is not None and audio.spec.codec == "pcm":
+        bytes_per_second = audio.spec.sample_rate * 2 * audio.spec.channels
+        max_bytes = int(endpointing.max_seconds * bytes_per_second)
+    sender = asyncio.create_task(
+        _send_audio(session, stream, audio, max_bytes), name=f"{DOMAIN} audio"
+    )
+    try:
+        async for transcript in session.results():
+            yield transcript
+            if (
+                endpointing.on_service_end
+                and not sender.done()
+                and ends_command(transcript, endpointing.min_speech_ms)
+            ):
+                session.stats.ended_by = "service"
+                await _stop(sender)
+                await session.finish()
+        if sender.done() and not sender.cancelled() and sender.result():
+            session.stats.ended_by = "length_cap"
+    finally:
+        await _stop(sender)
+
+
+async def _stop(sender: asyncio.Task[bool]) -> None:
+    if not sender.done():
+        sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
+
+
+async def _send_audio(
+    session: RecognitionSession,
+    stream: AsyncIterable[bytes],
+    audio: AudioInput,
+    max_bytes: int | None,
+) -> bool:
+    """Forward the audio as it arrives, then finish the task; return True if the cap ended it."""
+    capped = False
+    received = 0
+    try:
+        async for chunk in stream:
+            if data := audio.feed(chunk):
+                await session.send_audio(data)
+            received += len(chunk)
+            if max_bytes is not None and received >= max_bytes:
+                capped = True
+                break
+        if rest := audio.finish():
+            await session.send_audio(rest)
+        await session.finish()
+    except DashScopeError as err:
+        await session.abort(err)
+    except Exception as err:  # noqa: BLE001 - the stream is foreign code; its failure must end the task
+        await session.abort(DashScopeError(f"Audio stream failed: {err!r}"))
+    return capped
