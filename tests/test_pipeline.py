@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from http import HTTPStatus
 from typing import Any
 
@@ -69,7 +70,7 @@ async def test_http_api_rejects_unsupported_metadata(
 
 
 async def run_pipeline(
-    hass: HomeAssistant, audio: bytes, entity_id: str = ENTITY_ID
+    hass: HomeAssistant, audio: bytes | AsyncIterator[bytes], entity_id: str = ENTITY_ID
 ) -> list[PipelineEvent]:
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, ASSIST_DOMAIN, {})
@@ -107,7 +108,7 @@ async def run_pipeline(
             sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
             channel=stt.AudioChannels.CHANNEL_MONO,
         ),
-        stt_stream=stream(audio),
+        stt_stream=stream(audio) if isinstance(audio, bytes) else audio,
         pipeline_id=pipeline.id,
         start_stage=PipelineStage.STT,
         end_stage=PipelineStage.STT,

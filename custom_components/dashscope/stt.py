@@ -227,8 +227,11 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         session = self._client.recognition(self._parameters(metadata, audio))
         try:
             async with session:
+                shown = None
                 async for transcript in run_utterance(session, stream, audio, self._endpointing):
-                    yield transcript.text
+                    if transcript.text != shown:  # a sentence ending may not change the text
+                        shown = transcript.text
+                        yield shown
         except DashScopeError as err:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",

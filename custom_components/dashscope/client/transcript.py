@@ -28,7 +28,7 @@ class Transcript:
     billed_seconds: float = 0.0
 
     def add(self, sentence: Sentence, billed_seconds: float | None = None) -> bool:
-        """Take one reported sentence; return True when the text changed."""
+        """Take one reported sentence; return True when the text changed or a sentence ended."""
         if sentence.heartbeat:
             return False
         before = self.text
@@ -37,8 +37,8 @@ class Transcript:
         if sentence.is_final:
             self.sentences.append(sentence)
             self.partial = None
-        else:
-            self.partial = sentence
+            return True
+        self.partial = sentence
         return self.text != before
 
     @property

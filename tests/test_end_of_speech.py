@@ -1,0 +1,168 @@
+"""Ending the utterance on the service's own end of speech."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components import stt
+from homeassistant.components.assist_pipeline import PipelineEventType
+from homeassistant.components.stt import SpeechResultState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dashscope import stt as dashscope_stt
+from custom_components.dashscope.const import CONF_END_OF_SPEECH
+from custom_components.dashscope.recognizer import default_recognizer
+from custom_components.dashscope.utterance import Endpointing
+
+from .audio import CHUNK_BYTES, tone
+from .conftest import ENTITY_ID, RunningServer
+from .dashscope_server import TaskScript
+from .test_pipeline import run_pipeline
+from .test_stt import metadata
+
+ON = default_recognizer("fun-asr-realtime") | {CONF_END_OF_SPEECH: True}
+OFF = default_recognizer("fun-asr-realtime") | {CONF_END_OF_SPEECH: False}
+TEXT = "打开客厅的灯。"  # 7 characters: 350 ms of speech at 1600 bytes each
+
+
+class CountingStream:
+    """Pipeline-like audio that counts how much of it the entity consumed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.audio = tone(seconds)
+        self.consumed = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.audio), CHUNK_BYTES):
+            await asyncio.sleep(0.002)  # paced like the pipeline, at 5x real time
+            self.consumed += CHUNK_BYTES
+            yield self.audio[start : start + CHUNK_BYTES]
+
+    @property
+    def total(self) -> int:
+        return len(self.audio)
+
+
+def engine(hass: HomeAssistant) -> dashscope_stt.DashScopeSpeechToText:
+    found = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    assert isinstance(found, dashscope_stt.DashScopeSpeechToText)
+    return found
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_ends_on_the_services_final_sentence(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    audio = CountingStream(5.0)  # 0.35 s of speech, then silence
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+
+    assert result == stt.SpeechResult(TEXT, SpeechResultState.SUCCESS)
+    # The service ended the sentence 500 ms (max_sentence_silence) after the speech:
+    # about 0.85 s of 5 s was read, give or take the frames in flight.
+    assert audio.consumed < audio.total / 3
+    [task] = dashscope_server.tasks
+    assert task.finish_received
+    assert task.finished
+    assert dashscope_server.violations == [], "no audio after finish-task"
+    stats = setup_integration.runtime_data.recognitions[-1]
+    assert stats.ended_by == "service"
+
+    # The connection is reused by the next utterance.
+    again = await engine(hass).async_process_audio_stream(
+        metadata(), CountingStream(2.0).__aiter__()
+    )
+    assert again.text == TEXT
+    assert [t.connection for t in dashscope_server.tasks] == [1, 1]
+
+
+@pytest.mark.parametrize("recognizer_data", [OFF])
+async def test_off_keeps_reading_until_the_pipeline_ends(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    audio = CountingStream(3.0)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result.text == TEXT
+    assert audio.consumed == audio.total
+    assert bytes(dashscope_server.tasks[0].audio) == audio.audio
+    assert setup_integration.runtime_data.recognitions[-1].ended_by is None
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_a_cough_does_not_end_the_command(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """A one-character sentence (50 ms of speech) is final but too short to end it."""
+    dashscope_server.queue(TaskScript(sentences=["咳", TEXT]))
+    audio = CountingStream(5.0)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result.text == "咳" + TEXT
+    assert audio.consumed < audio.total / 2
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_silence_is_capped(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """No speech at all: the length cap ends the utterance (15 s; 1 s here)."""
+    entity = engine(hass)
+    entity._endpointing = Endpointing(on_service_end=True, max_seconds=1.0)
+    dashscope_server.queue(TaskScript(sentences=[]))
+    audio = CountingStream(5.0)
+    result = await entity.async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result == stt.SpeechResult("", SpeechResultState.SUCCESS)
+    assert audio.consumed == 32000
+    assert len(dashscope_server.tasks[0].audio) == 32000
+    assert setup_integration.runtime_data.recognitions[-1].ended_by == "length_cap"
+
+
+@pytest.mark.parametrize(
+    "recognizer_data", [ON | {"semantic_punctuation_enabled": True}], ids=["semantic"]
+)
+async def test_semantic_segmentation_ends_sooner(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    audio = CountingStream(5.0)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result.text == TEXT
+    assert audio.consumed < 0.8 * 32000, "no silence needed once the sentence is complete"
+
+
+@dataclass
+class FakeAudioProcessing:
+    requires_external_vad: bool
+    prefers_auto_gain_enabled: bool
+    prefers_noise_reduction_enabled: bool
+
+
+@pytest.mark.parametrize(
+    ("recognizer_data", "external"), [(ON, False), (OFF, True)], ids=["on", "off"]
+)
+async def test_declared_on_newer_home_assistant(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    recognizer_data: dict[str, Any],
+    external: bool,
+) -> None:
+    assert engine(hass).audio_processing is None, "2026.2 has no such declaration"
+    monkeypatch.setattr(dashscope_stt, "SpeechAudioProcessing", FakeAudioProcessing)
+    declared = engine(hass).audio_processing
+    assert declared == FakeAudioProcessing(external, True, True)
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_pipeline_gets_stt_end_before_its_audio_ends(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    hass.config.language = "zh-Hans"
+    hass.config.country = "CN"
+    audio = CountingStream(10.0)
+    events = await run_pipeline(hass, audio.__aiter__())
+    [end] = [event for event in events if event.type is PipelineEventType.STT_END]
+    assert end.data == {"stt_output": {"text": TEXT}}
+    assert audio.consumed < audio.total / 5, "stt-end came while the audio was still flowing"
