@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dashscope import stt as dashscope_stt
+from custom_components.dashscope.client import Timeouts
 from custom_components.dashscope.const import CONF_END_OF_SPEECH
 from custom_components.dashscope.recognizer import default_recognizer
 from custom_components.dashscope.utterance import Endpointing
@@ -65,7 +66,12 @@ async def test_ends_on_the_services_final_sentence(
     # The service ended the sentence 500 ms (max_sentence_silence) after the speech:
     # about 0.85 s of 5 s was read, give or take the frames in flight.
     assert audio.consumed < audio.total / 3
+    # The task finishes in the background (finish-task, task-finished), without the caller.
     [task] = dashscope_server.tasks
+    for _ in range(100):
+        if task.finished:
+            break
+        await asyncio.sleep(0.01)
     assert task.finish_received
     assert task.finished
     assert dashscope_server.violations == [], "no audio after finish-task"
@@ -166,3 +172,36 @@ async def test_pipeline_gets_stt_end_before_its_audio_ends(
     [end] = [event for event in events if event.type is PipelineEventType.STT_END]
     assert end.data == {"stt_output": {"text": TEXT}}
     assert audio.consumed < audio.total / 5, "stt-end came while the audio was still flowing"
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_a_stalled_background_finish_discards_the_connection(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    client = setup_integration.runtime_data.client
+    client.timeouts = Timeouts(start=1.0, finish=0.2)
+    dashscope_server.queue(TaskScript(stall_finish=True))
+    result = await engine(hass).async_process_audio_stream(
+        metadata(), CountingStream(3.0).__aiter__()
+    )
+    assert result.text == TEXT, "the answer does not wait for the stalled finish"
+    await asyncio.sleep(0.4)
+    assert client.connections.open_connections == 0
+    next_audio = CountingStream(2.0).__aiter__()
+    again = await engine(hass).async_process_audio_stream(metadata(), next_audio)
+    assert again.text == TEXT
+    assert [t.connection for t in dashscope_server.tasks] == [1, 2]
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_unload_while_finishing_leaves_nothing_behind(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    client = setup_integration.runtime_data.client
+    dashscope_server.queue(TaskScript(stall_finish=True))
+    result = await engine(hass).async_process_audio_stream(
+        metadata(), CountingStream(3.0).__aiter__()
+    )
+    assert result.text == TEXT
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    assert client.connections.open_connections == 0

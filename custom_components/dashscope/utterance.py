@@ -44,14 +44,13 @@ async def run_utterance(
     try:
         async for transcript in session.results():
             yield transcript
-            if (
-                endpointing.on_service_end
-                and not sender.done()
-                and ends_command(transcript, endpointing.min_speech_ms)
-            ):
+            if endpointing.on_service_end and ends_command(transcript, endpointing.min_speech_ms):
+                # The answer is here: stop reading the pipeline's audio and return now; the
+                # task finishes in the background and the connection stays reusable.
                 session.stats.ended_by = "service"
                 await _stop(sender)
-                await session.finish()
+                await session.finish_early()
+                return
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     finally:

@@ -9,6 +9,7 @@ saw an error is closed, never reused.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 import logging
@@ -20,6 +21,7 @@ from .errors import (
     THROTTLED_CODE,
     DashScopeAuthError,
     DashScopeConnectionError,
+    DashScopeError,
     DashScopeTaskError,
 )
 
@@ -65,6 +67,7 @@ class ConnectionPool:
         self.idle_seconds = idle_seconds
         self._idle: list[Connection] = []
         self._busy: set[Connection] = set()
+        self._finishing: set[asyncio.Task[None]] = set()
         self.handshakes = 0
         self._closed = False
 
@@ -102,6 +105,21 @@ class ConnectionPool:
         self._busy.discard(connection)
         await connection.ws.close()
 
+    def finish_in_background(self, connection: Connection, finish: Awaitable[None]) -> None:
+        """Let `finish` end the connection's task; then take the connection back (or close it)."""
+
+        async def run() -> None:
+            try:
+                await finish
+            except DashScopeError:
+                await self.discard(connection)
+            else:
+                self.release(connection)
+
+        task = asyncio.create_task(run(), name="dashscope finish task")
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
     async def close_idle(self) -> None:
         """Close the idle connections (the next utterance opens a new one)."""
         idle, self._idle = self._idle, []
@@ -111,6 +129,9 @@ class ConnectionPool:
     async def close(self) -> None:
         """Close every connection, idle or busy, and open no more."""
         self._closed = True
+        for task in list(self._finishing):
+            task.cancel()
+        await asyncio.gather(*self._finishing, return_exceptions=True)
         connections = [*self._idle, *self._busy]
         self._idle.clear()
         self._busy.clear()

@@ -15,6 +15,7 @@ from .errors import (
     DashScopeConnectionError,
     DashScopeError,
     DashScopeTaskError,
+    DashScopeTimeoutError,
 )
 from .messages import (
     FinishTask,
@@ -85,6 +86,14 @@ class RecognitionTask:
         self._deadline = deadline
         if self._receive_timeout is not None:
             self._receive_timeout.reschedule(deadline)
+
+    async def drain(self) -> None:
+        """Read the remaining results until `task-finished` (bounded by the finish deadline)."""
+        try:
+            async for _ in self.results():
+                pass
+        except TimeoutError as err:
+            raise DashScopeTimeoutError("No task-finished while draining") from err
 
     async def abort(self, error: DashScopeError) -> None:
         """Close the connection so that the result reader raises `error`."""

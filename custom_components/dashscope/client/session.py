@@ -185,6 +185,26 @@ class RecognitionSession:
         if self._audio_end_at is not None:
             self.stats.finalize_seconds = now - self._audio_end_at
 
+    async def finish_early(self) -> None:
+        """Send `finish-task` and let the task end in the background: the caller has its answer.
+
+        The connection goes back to the pool once `task-finished` arrives, so the next
+        utterance can reuse it; nobody waits for that round trip.
+        """
+        await self.finish()
+        task = self._task
+        if task is None or not task.finish_sent:
+            return  # the connection broke; closing discards it
+        self._task = None
+        self._closed_task = task
+        self._closed = True
+        if self._pcm:
+            self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
+        if self._keep_connection:
+            self._pool.finish_in_background(task.connection, task.drain())
+        else:
+            await self._pool.discard(task.connection)
+
     async def abort(self, error: DashScopeError) -> None:
         """Stop because of `error` (e.g. the audio source failed); `results` raises it."""
         self._aborted = error
