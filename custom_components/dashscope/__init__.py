@@ -11,7 +11,9 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
 from .client import (
     DashScopeAuthError,
@@ -23,8 +25,10 @@ from .client import (
 )
 from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, RECENT_RECOGNITIONS
 from .hotwords import HotwordManager
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 @dataclass(slots=True)
@@ -48,6 +52,12 @@ def endpoint_from_data(data: Mapping[str, Any]) -> Endpoint:
         workspace_id=data.get(CONF_WORKSPACE_ID),
         url=data.get(CONF_URL),
     )
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the actions, which work for every account."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:

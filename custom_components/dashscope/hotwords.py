@@ -13,7 +13,6 @@ import hashlib
 import json
 from typing import Any, TypedDict
 
-from homeassistant.components import conversation
 from homeassistant.components.homeassistant import exposed_entities
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -49,6 +48,7 @@ from .const import (
 )
 
 STORE_VERSION = 1
+ASSISTANT = "conversation"  # Assist: what "exposed" means
 VOCABULARY_MISSING_CODES = frozenset({"BadRequest.ResourceNotExist", "NotFound"})
 
 
@@ -77,7 +77,7 @@ def exposed_names(hass: HomeAssistant) -> list[Hotword]:
     names: list[str] = []
     entities = er.async_get(hass)
     for state in hass.states.async_all():
-        if not exposed_entities.async_should_expose(hass, conversation.DOMAIN, state.entity_id):
+        if not exposed_entities.async_should_expose(hass, ASSISTANT, state.entity_id):
             continue
         names.append(state.name)
         if (registry_entry := entities.async_get(state.entity_id)) is not None:
@@ -152,9 +152,7 @@ class HotwordManager:
         unsubs.append(self._hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, _changed))
         if "homeassistant" in self._hass.config.components:
             unsubs.append(
-                exposed_entities.async_listen_entity_updates(
-                    self._hass, conversation.DOMAIN, _changed
-                )
+                exposed_entities.async_listen_entity_updates(self._hass, ASSISTANT, _changed)
             )
 
         @callback

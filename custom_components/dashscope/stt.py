@@ -23,6 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import language as language_util
 
 from . import DashScopeConfigEntry
 from .client import (
@@ -31,11 +32,13 @@ from .client import (
     DashScopeAuthError,
     DashScopeError,
     DashScopeTaskError,
+    ModelInfo,
     RecognitionParameters,
     RecognitionSession,
     model_info,
     service_sample_rate,
 )
+from .client.files import AudioFile
 from .const import (
     CONF_AUTO_LANGUAGE,
     CONF_END_OF_SPEECH,
@@ -48,6 +51,7 @@ from .const import (
     MIN_SPEECH_MS,
     SUBENTRY_RECOGNIZER,
 )
+from .file_recognition import recognize_file
 from .hotwords import VOCABULARY_MISSING_CODES
 from .recognizer import recognition_options
 from .transcript import TranscriptRecord, async_publish
@@ -165,12 +169,12 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         )
         return AudioInput(spec, self._model.sample_rates)
 
-    def _parameters(self, metadata: SpeechMetadata, audio: AudioInput) -> RecognitionParameters:
+    def _parameters(self, language: str, audio: AudioInput) -> RecognitionParameters:
         """Return the task parameters for an utterance: the pipeline's language first."""
         hints: list[str] = []
         if not self._auto_language:
             hints = self._model.language_hints(
-                self._model.language_code(metadata.language), self._extra_hints
+                self._model.language_code(language), self._extra_hints
             )
         return RecognitionParameters(
             model=self._model.name,
@@ -224,7 +228,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             LOGGER.error("Speech recognition with %s refused the audio: %s", self._model.name, err)
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
-        session = self._client.recognition(self._parameters(metadata, audio))
+        session = self._client.recognition(self._parameters(metadata.language, audio))
         try:
             async with session:
                 shown = None
@@ -265,6 +269,33 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             time.monotonic() - started,
         )
         yield SpeechResult(session.transcript.text, SpeechResultState.SUCCESS)
+
+    async def async_transcribe_file(
+        self, audio_file: AudioFile, language: str | None, speed: float
+    ) -> dict[str, Any]:
+        """Recognize a whole file through the real-time API (the transcribe_file action)."""
+        return await recognize_file(self, audio_file, language or self._default_language(), speed)
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """Return the recognizer's model."""
+        return self._model
+
+    @property
+    def recognizer_id(self) -> str:
+        """Return the recognizer subentry's id."""
+        return self._subentry.subentry_id
+
+    def recognition(self, language: str, audio: AudioInput) -> RecognitionSession:
+        """Return a recognition session with this recognizer's settings."""
+        return self._client.recognition(self._parameters(language, audio))
+
+    def _default_language(self) -> str:
+        """Return the recognizer's tag closest to Home Assistant's language."""
+        matches = language_util.matches(
+            self.hass.config.language, self.supported_languages, self.hass.config.country
+        )
+        return matches[0] if matches else self.supported_languages[0]
 
     def _record(self, session: RecognitionSession) -> None:
         """Keep the session's numbers for diagnostics."""

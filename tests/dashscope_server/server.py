@@ -19,6 +19,7 @@ from aiohttp import WSMsgType, web
 
 from .customization import CUSTOMIZATION_PATH, CustomizationService
 from .script import Recognizer, TaskScript
+from .transcription import TranscriptionService
 
 WEBSOCKET_PATH = "/api-ws/v1/inference"
 _TASK_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -157,6 +158,7 @@ class DashScopeServer:
         """Accept `api_key`; serve the models of `region`."""
         self.models = BEIJING_MODELS if region == "beijing" else SINGAPORE_MODELS
         self.customization = CustomizationService(api_key, self.models)
+        self.transcription = TranscriptionService(lambda: self.customization.api_key)
         self.scripts: deque[TaskScript] = deque()
         self.default_script = TaskScript()
         self.handshake_status: int | None = None  # refuse upgrades with this status...
@@ -200,6 +202,7 @@ class DashScopeServer:
         app = web.Application()
         app.router.add_get(WEBSOCKET_PATH, self._handle)
         app.router.add_post(CUSTOMIZATION_PATH, self.customization.handle)
+        self.transcription.routes(app)
         app.on_shutdown.append(self._close_all)
         return app
 

@@ -220,6 +220,20 @@ def service_sample_rate(rates: tuple[int, ...], sample_rate: int) -> int | None:
     return max(lower) if lower else None
 
 
+# (container, codec) pairs: WAV/PCM is parsed and converted, the rest is passed through as
+# the service's `format` ("file" is a bare compressed file: MP3, ADTS AAC, AMR-NB).
+_ACCEPTED = frozenset(
+    {
+        ("wav", "pcm"),
+        ("ogg", "opus"),
+        ("ogg", "speex"),
+        ("file", "mp3"),
+        ("file", "aac"),
+        ("file", "amr"),
+    }
+)
+
+
 class AudioInput:
     """Prepare one stream for the service: parse WAV, downmix, resample, or pass Opus through."""
 
@@ -227,7 +241,7 @@ class AudioInput:
         """Check the spec against what the model accepts; raise UnsupportedAudioError if not."""
         self.spec = spec
         pair = (spec.container, spec.codec)
-        if pair not in (("wav", "pcm"), ("ogg", "opus")):
+        if pair not in _ACCEPTED:
             raise UnsupportedAudioError(f"Unsupported audio: {spec.codec} in {spec.container}")
         if spec.codec == "pcm" and spec.bits != _PCM_BITS:
             raise UnsupportedAudioError(f"PCM must be 16-bit, not {spec.bits}-bit")
@@ -239,7 +253,7 @@ class AudioInput:
                 f"{spec.sample_rate} Hz audio is below the model's {min(model_rates)} Hz"
             )
         self.service_rate = rate
-        self.service_format = "pcm" if spec.codec == "pcm" else "opus"
+        self.service_format = spec.codec  # PCM is converted; compressed audio passes through
         self._wav = WavStripper() if spec.codec == "pcm" else None
         self._converter = (
             PcmConverter(spec.sample_rate, rate, spec.channels) if spec.codec == "pcm" else None

@@ -1,0 +1,227 @@
+"""Recorded-file transcription: the asynchronous task API, polling and the temporary upload."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+import contextlib
+from dataclasses import dataclass, field
+from http import HTTPStatus
+import json
+from typing import Any
+
+import aiohttp
+
+from .endpoints import Endpoint
+from .errors import (
+    DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeServiceError,
+    DashScopeTimeoutError,
+)
+
+SUBMIT_PATH = "/api/v1/services/audio/asr/transcription"
+TASK_PATH = "/api/v1/tasks/{task_id}"
+UPLOAD_POLICY_PATH = "/api/v1/uploads"
+FIRST_POLL_SECONDS = 1.0  # then doubling, up to MAX_POLL_SECONDS (as the SDK does)
+MAX_POLL_SECONDS = 5.0
+FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"})
+_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+@dataclass(frozen=True, slots=True)
+class FileTranscript:
+    """The outcome for one file: its text and sentences, or its error."""
+
+    file_url: str
+    status: str
+    text: str = ""
+    sentences: tuple[dict[str, Any], ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the action's response for this file."""
+        out: dict[str, Any] = {"url": self.file_url, "status": self.status}
+        if self.status == "SUCCEEDED":
+            out |= {"text": self.text, "sentences": list(self.sentences)}
+        else:
+            out["error"] = {"code": self.error_code, "message": self.error_message}
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionJob:
+    """What to transcribe and how."""
+
+    model: str
+    file_urls: Sequence[str]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class TranscriptionClient:
+    """Submit recordings, poll until they are done, fetch the results."""
+
+    def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
+        """Use the account's key on the endpoint's HTTP base URL."""
+        self._http = http
+        self._api_key = api_key
+        self._endpoint = endpoint
+
+    async def transcribe(
+        self, job: TranscriptionJob, *, within: float
+    ) -> tuple[str, list[FileTranscript]]:
+        """Run a job to the end; cancel it on timeout or cancellation. Return id and files."""
+        oss = any(url.startswith("oss://") for url in job.file_urls)
+        task_id = await self.submit(job, oss_resolve=oss)
+        try:
+            async with asyncio.timeout(within):
+                output = await self._poll(task_id)
+        except TimeoutError as err:
+            await self._cancel_quietly(task_id)
+            raise DashScopeTimeoutError(
+                f"Transcription task {task_id} did not finish within {within:g} s"
+            ) from err
+        except asyncio.CancelledError:
+            await asyncio.shield(self._cancel_quietly(task_id))
+            raise
+        return task_id, [await self._file(result) for result in output.get("results") or []]
+
+    async def submit(self, job: TranscriptionJob, *, oss_resolve: bool = False) -> str:
+        """Submit a job; return its task id."""
+        headers = {"X-DashScope-Async": "enable"}
+        if oss_resolve:
+            headers["X-DashScope-OssResourceResolve"] = "enable"
+        body = {
+            "model": job.model,
+            "input": {"file_urls": list(job.file_urls)},
+            "parameters": dict(job.parameters),  # always sent, even empty
+        }
+        data = await self._request("POST", SUBMIT_PATH, json_body=body, headers=headers)
+        return str(data["output"]["task_id"])
+
+    async def status(self, task_id: str) -> dict[str, Any]:
+        """Return a task's `output`."""
+        data = await self._request("GET", TASK_PATH.format(task_id=task_id))
+        return dict(data.get("output") or {})
+
+    async def cancel(self, task_id: str) -> None:
+        """Cancel a task."""
+        await self._request("POST", TASK_PATH.format(task_id=task_id) + "/cancel")
+
+    async def upload(self, model: str, file_name: str, content: bytes) -> str:
+        """Upload a local file through the temporary-upload API; return its `oss://` URL.
+
+        Uploaded files live 48 hours; the service advises against this in production.
+        """
+        data = await self._request(
+            "GET", UPLOAD_POLICY_PATH, params={"action": "getPolicy", "model": model}
+        )
+        policy = data["data"]
+        key = f"{policy['upload_dir']}/{file_name}"
+        form = aiohttp.FormData()
+        for name, value in (
+            ("OSSAccessKeyId", policy["oss_access_key_id"]),
+            ("Signature", policy["signature"]),
+            ("policy", policy["policy"]),
+            ("key", key),
+            ("x-oss-object-acl", policy["x_oss_object_acl"]),
+            ("x-oss-forbid-overwrite", policy["x_oss_forbid_overwrite"]),
+            ("success_action_status", "200"),
+        ):
+            form.add_field(name, str(value))
+        form.add_field("file", content, filename=file_name)
+        try:
+            async with self._http.post(policy["upload_host"], data=form, timeout=_TIMEOUT) as resp:
+                if resp.status != HTTPStatus.OK:
+                    raise DashScopeServiceError(f"HTTP {resp.status}", "upload refused")
+        except aiohttp.ClientError as err:
+            raise DashScopeConnectionError(f"Upload failed: {err.__class__.__name__}") from err
+        return f"oss://{key}"
+
+    async def _poll(self, task_id: str) -> dict[str, Any]:
+        """Poll after 1 s, doubling the wait up to 5 s, until the task reaches a final state."""
+        wait = FIRST_POLL_SECONDS
+        while True:
+            await asyncio.sleep(wait)
+            output = await self.status(task_id)
+            if output.get("task_status") in FINAL_STATES:
+                return output
+            wait = min(wait * 2, MAX_POLL_SECONDS)
+
+    async def _file(self, result: dict[str, Any]) -> FileTranscript:
+        """Return one file's outcome: every subtask is checked, not only the task."""
+        url = str(result.get("file_url", ""))
+        status = str(result.get("subtask_status", "UNKNOWN"))
+        if status != "SUCCEEDED" or "transcription_url" not in result:
+            return FileTranscript(
+                url, status, error_code=result.get("code"), error_message=result.get("message")
+            )
+        document = await self._fetch(str(result["transcription_url"]))
+        transcripts = document.get("transcripts") or []
+        sentences = tuple(
+            {
+                "text": sentence.get("text", ""),
+                "begin_ms": sentence.get("begin_time"),
+                "end_ms": sentence.get("end_time"),
+                **({"speaker_id": sentence["speaker_id"]} if "speaker_id" in sentence else {}),
+                **({"channel_id": t.get("channel_id")} if len(transcripts) > 1 else {}),
+            }
+            for t in transcripts
+            for sentence in t.get("sentences") or []
+        )
+        text = "\n".join(str(t.get("text", "")) for t in transcripts)
+        return FileTranscript(url, status, text=text, sentences=sentences)
+
+    async def _fetch(self, url: str) -> dict[str, Any]:
+        try:
+            async with self._http.get(url, timeout=_TIMEOUT) as response:
+                if response.status != HTTPStatus.OK:
+                    raise DashScopeServiceError(f"HTTP {response.status}", "result download")
+                return dict(json.loads(await response.text()))
+        except (aiohttp.ClientError, ValueError) as err:
+            raise DashScopeConnectionError(f"Result download failed: {err!r}") from err
+
+    async def _cancel_quietly(self, task_id: str) -> None:
+        # The task may have finished meanwhile: a failed cancel changes nothing.
+        with contextlib.suppress(
+            DashScopeServiceError, DashScopeConnectionError, DashScopeTimeoutError
+        ):
+            await self.cancel(task_id)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        all_headers = self._endpoint.headers(self._api_key) | (headers or {})
+        try:
+            async with self._http.request(
+                method,
+                self._endpoint.http_base_url + path,
+                json=json_body,
+                headers=all_headers,
+                params=params,
+                timeout=_TIMEOUT,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise DashScopeTimeoutError(f"{path} did not answer") from err
+        except aiohttp.ClientError as err:
+            raise DashScopeConnectionError(f"{path} failed: {err.__class__.__name__}") from err
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            raise DashScopeAuthError(f"API key refused (HTTP {status})")
+        if status != HTTPStatus.OK or not isinstance(data, dict):
+            details = data if isinstance(data, dict) else {}
+            code = details.get("code") or f"HTTP {status}"
+            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
+        return data

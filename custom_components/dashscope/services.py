@@ -1,0 +1,217 @@
+"""Actions: transcribe a local file (real-time API) or recordings at URLs (file API)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.components import stt
+from homeassistant.components.media_source import MediaSourceItem, Unresolvable
+from homeassistant.components.media_source.const import MEDIA_SOURCE_DATA
+from homeassistant.components.media_source.local_source import LocalSource
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ENTITY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import voluptuous as vol
+
+from . import endpoint_from_data
+from .client import (
+    DashScopeError,
+    DashScopeTimeoutError,
+    UnsupportedAudioError,
+)
+from .client.files import AudioFile, read_audio_file
+from .client.transcription import TranscriptionClient, TranscriptionJob
+from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
+
+SERVICE_TRANSCRIBE_FILE = "transcribe_file"
+SERVICE_TRANSCRIBE_URL = "transcribe_url"
+FILE_MODELS = ("paraformer-v2", "paraformer-8k-v2", "fun-asr")
+ATTR_FILE = "file"
+ATTR_MEDIA = "media"
+ATTR_LANGUAGE = "language"
+ATTR_SPEED = "speed"
+ATTR_CONFIG_ENTRY = "config_entry_id"
+ATTR_URLS = "urls"
+ATTR_FILES = "files"
+ATTR_DIARIZATION = "diarization"
+ATTR_SPEAKER_COUNT = "speaker_count"
+ATTR_VOCABULARY_ID = "vocabulary_id"
+ATTR_TIMEOUT = "timeout"
+
+TRANSCRIBE_FILE_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(CONF_ENTITY_ID): cv.entity_id,
+            vol.Exclusive(ATTR_FILE, "source"): cv.string,
+            vol.Exclusive(ATTR_MEDIA, "source"): cv.string,
+            vol.Optional(ATTR_LANGUAGE): cv.string,
+            vol.Optional(ATTR_SPEED, default=1.0): vol.All(
+                vol.Coerce(float), vol.Range(min=0.5, max=10)
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_FILE, ATTR_MEDIA),
+)
+TRANSCRIBE_URL_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_CONFIG_ENTRY): cv.string,
+            vol.Optional(ATTR_URLS, default=[]): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(ATTR_FILES, default=[]): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(CONF_MODEL, default="paraformer-v2"): cv.string,
+            vol.Optional(CONF_LANGUAGE_HINTS, default=[]): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(ATTR_DIARIZATION, default=False): cv.boolean,
+            vol.Optional(ATTR_SPEAKER_COUNT): vol.All(vol.Coerce(int), vol.Range(min=2, max=100)),
+            vol.Optional(ATTR_VOCABULARY_ID): cv.string,
+            vol.Optional(ATTR_TIMEOUT, default=300): vol.All(
+                vol.Coerce(float), vol.Range(min=1, max=43200)
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_URLS, ATTR_FILES),
+)
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _service_error(err: DashScopeError) -> HomeAssistantError:
+    if isinstance(err, DashScopeTimeoutError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="transcription_timeout",
+            translation_placeholders={"error": str(err)},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="service_error",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def _checked_path(path_text: str) -> Path:
+    """Return the file if Home Assistant may read it (blocking: run in an executor)."""
+    return Path(path_text).resolve()
+
+
+async def _allowed_file(hass: HomeAssistant, path_text: str) -> Path:
+    """Refuse anything outside `allowlist_external_dirs`, and files that do not exist."""
+    path = await hass.async_add_executor_job(_checked_path, path_text)
+    if not await hass.async_add_executor_job(hass.config.is_allowed_path, str(path)):
+        raise _invalid("path_not_allowed", path=path_text)
+    if not await hass.async_add_executor_job(path.is_file):
+        raise _invalid("file_not_found", path=path_text)
+    return path
+
+
+async def _media_file(hass: HomeAssistant, media_id: str) -> Path:
+    """Return the local file behind a `media-source://media_source/...` id."""
+    try:
+        item = MediaSourceItem.from_uri(hass, media_id, None)
+        source = hass.data[MEDIA_SOURCE_DATA].get(item.domain or "")
+        if not isinstance(source, LocalSource):
+            raise _invalid("media_not_local", media=media_id)
+        path = source.async_full_path(*source.async_parse_identifier(item))
+    except (Unresolvable, ValueError, KeyError) as err:
+        raise _invalid("media_not_local", media=media_id) from err
+    if not await hass.async_add_executor_job(path.is_file):
+        raise _invalid("file_not_found", path=media_id)
+    return path
+
+
+async def _read(hass: HomeAssistant, path: Path, shown: str) -> AudioFile:
+    try:
+        return await hass.async_add_executor_job(read_audio_file, path)
+    except UnsupportedAudioError as err:
+        raise _invalid("unsupported_format", path=shown, error=str(err)) from err
+
+
+async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entity = stt.async_get_speech_to_text_entity(hass, call.data[CONF_ENTITY_ID])
+    transcribe = getattr(entity, "async_transcribe_file", None)
+    if transcribe is None:
+        raise _invalid("not_a_dashscope_engine", entity_id=call.data[CONF_ENTITY_ID])
+    if ATTR_FILE in call.data:
+        path = await _allowed_file(hass, call.data[ATTR_FILE])
+        shown = call.data[ATTR_FILE]
+    else:
+        path = await _media_file(hass, call.data[ATTR_MEDIA])
+        shown = call.data[ATTR_MEDIA]
+    audio_file = await _read(hass, path, shown)
+    try:
+        response: ServiceResponse = await transcribe(
+            audio_file, call.data.get(ATTR_LANGUAGE), call.data[ATTR_SPEED]
+        )
+    except UnsupportedAudioError as err:
+        raise _invalid("unsupported_format", path=shown, error=str(err)) from err
+    except DashScopeError as err:
+        raise _service_error(err) from err
+    return response
+
+
+async def _transcribe_url(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = hass.config_entries.async_get_entry(call.data[ATTR_CONFIG_ENTRY])
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        raise _invalid("entry_not_loaded", entry=call.data[ATTR_CONFIG_ENTRY])
+    for url in call.data[ATTR_URLS]:
+        if not url.startswith(("http://", "https://")):
+            raise _invalid("url_not_http", url=url)
+    client = TranscriptionClient(
+        async_get_clientsession(hass), entry.data["api_key"], endpoint_from_data(entry.data)
+    )
+    model = call.data[CONF_MODEL]
+    urls = list(call.data[ATTR_URLS])
+    try:
+        for path_text in call.data[ATTR_FILES]:
+            path = await _allowed_file(hass, path_text)
+            content = await hass.async_add_executor_job(path.read_bytes)
+            urls.append(await client.upload(model, path.name, content))
+        parameters: dict[str, Any] = {}
+        if hints := call.data[CONF_LANGUAGE_HINTS]:
+            parameters["language_hints"] = hints
+        if call.data[ATTR_DIARIZATION]:
+            parameters["diarization_enabled"] = True
+            if ATTR_SPEAKER_COUNT in call.data:
+                parameters["speaker_count"] = call.data[ATTR_SPEAKER_COUNT]
+        if ATTR_VOCABULARY_ID in call.data:
+            parameters["vocabulary_id"] = call.data[ATTR_VOCABULARY_ID]
+        task_id, files = await client.transcribe(
+            TranscriptionJob(model, urls, parameters), within=call.data[ATTR_TIMEOUT]
+        )
+    except DashScopeError as err:
+        raise _service_error(err) from err
+    return {"task_id": task_id, "files": [file.as_dict() for file in files]}
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, for every account)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_TRANSCRIBE_FILE,
+        _transcribe_file,
+        schema=TRANSCRIBE_FILE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_TRANSCRIBE_URL,
+        _transcribe_url,
+        schema=TRANSCRIBE_URL_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,165 @@
+"""dashscope.transcribe_file: local files and media items through the real-time API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
+import numpy as np
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.dashscope.const import DOMAIN
+
+from .audio import tone, wav_header
+from .conftest import ENTITY_ID, RunningServer
+from .dashscope_server import TaskScript
+
+AMR_FRAME = bytes([0x3C]) + bytes(31)  # mode 7 (12.2 kbit/s): 20 ms
+
+
+@pytest.fixture
+def media(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A folder Home Assistant may read."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    return tmp_path
+
+
+async def transcribe(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "transcribe_file",
+        {"entity_id": ENTITY_ID, "speed": 10, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def test_wav_file_is_parsed_resampled_and_recognized(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    media: Path,
+) -> None:
+    stereo = np.repeat(np.frombuffer(tone(1.0, rate=44100), "<i2"), 2).astype("<i2").tobytes()
+    (media / "voicemail.wav").write_bytes(wav_header(len(stereo), 44100, 2) + stereo)
+
+    response = await transcribe(hass, file=str(media / "voicemail.wav"))
+
+    assert response["text"] == "打开客厅的灯。"
+    assert response["duration"] == pytest.approx(1.0)
+    assert response["sentences"][0]["text"] == "打开客厅的灯。"
+    assert response["sentences"][0]["begin_ms"] == 0
+    [task] = dashscope_server.tasks
+    assert response["task_id"] == task.task_id
+    assert task.parameters["format"] == "pcm"
+    assert task.parameters["sample_rate"] == 16000
+    assert len(task.audio) == 32000, "44.1 kHz stereo became 16 kHz mono"
+    assert dashscope_server.violations == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "audio_format"),
+    [
+        ("a.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(12000), "mp3"),
+        ("a.ogg", b"OggS\x00\x02" + bytes(22) + b"\x13OpusHead" + bytes(12000), "opus"),
+        ("a.aac", b"\xff\xf1\x50\x80" + bytes(12000), "aac"),
+        ("a.amr", b"#!AMR\n" + AMR_FRAME * 400, "amr"),
+    ],
+)
+async def test_compressed_files_are_passed_through(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    media: Path,
+    name: str,
+    content: bytes,
+    audio_format: str,
+) -> None:
+    (media / name).write_bytes(content)
+    response = await transcribe(hass, file=str(media / name))
+    [task] = dashscope_server.tasks
+    assert task.parameters["format"] == audio_format
+    assert task.parameters["sample_rate"] == 16000
+    assert bytes(task.audio) == content
+    assert response["text"] == "打开客厅的灯。"
+    if audio_format == "amr":
+        assert response["duration"] == pytest.approx(8.0)
+
+
+async def test_media_source_item(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    hass.config.media_dirs = {"local": str(tmp_path)}
+    assert await async_setup_component(hass, "media_source", {})
+    audio = tone(1.0)
+    (tmp_path / "doorbell.wav").write_bytes(wav_header(len(audio)) + audio)
+    response = await transcribe(hass, media="media-source://media_source/local/doorbell.wav")
+    assert response["text"] == "打开客厅的灯。"
+    assert bytes(dashscope_server.tasks[0].audio) == audio
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"file": "/etc/passwd"}, "path_not_allowed"),
+        ({"file": "{media}/../outside.wav"}, "path_not_allowed"),
+        ({"file": "{media}/missing.wav"}, "file_not_found"),
+        ({"file": "{media}/notes.txt"}, "unsupported_format"),
+        ({"file": "{media}/a.wav", "entity_id": "stt.other"}, "not_a_dashscope_engine"),
+        ({"media": "media-source://tts/cloud?message=hi"}, "media_not_local"),
+        ({"media": "media-source://media_source/local/../../etc/passwd"}, "media_not_local"),
+    ],
+)
+async def test_refused_inputs(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    media: Path,
+    data: dict[str, str],
+    key: str,
+) -> None:
+    hass.config.media_dirs = {"local": str(media)}
+    assert await async_setup_component(hass, "media_source", {})
+    (media / "notes.txt").write_text("not audio")
+    (media / "a.wav").write_bytes(wav_header(3200) + bytes(3200))
+    data = {name: value.format(media=media) for name, value in data.items()}
+    with pytest.raises(ServiceValidationError) as info:
+        await transcribe(hass, **data)
+    assert info.value.translation_key == key
+    assert dashscope_server.tasks == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"file": "a", "media": "b"}, {"file": "a", "speed": 50}],
+    ids=["none", "both", "fast"],
+)
+async def test_schema(hass: HomeAssistant, setup_integration: MockConfigEntry, data: dict) -> None:
+    with pytest.raises(vol.Invalid):
+        await transcribe(hass, **data)
+
+
+async def test_service_error_is_translated(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    media: Path,
+) -> None:
+    dashscope_server.queue(
+        TaskScript(fail_code="UNSUPPORTED_FORMAT", fail_message="Failed to decode audio")
+    )
+    (media / "a.wav").write_bytes(wav_header(3200) + bytes(3200))
+    with pytest.raises(HomeAssistantError) as info:
+        await transcribe(hass, file=str(media / "a.wav"))
+    assert info.value.translation_key == "service_error"
+    assert "UNSUPPORTED_FORMAT" in str(info.value.translation_placeholders)
