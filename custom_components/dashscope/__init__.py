@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
@@ -15,15 +13,15 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .account import endpoint_from_data
 from .client import (
     DashScopeAuthError,
     DashScopeClient,
     DashScopeError,
-    Endpoint,
     RecognitionStats,
     VocabularyClient,
 )
-from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, RECENT_RECOGNITIONS
+from .const import DOMAIN, RECENT_RECOGNITIONS
 from .hotwords import HotwordManager
 from .services import async_setup_services
 
@@ -43,15 +41,6 @@ class DashScopeRuntimeData:
 
 
 type DashScopeConfigEntry = ConfigEntry[DashScopeRuntimeData]
-
-
-def endpoint_from_data(data: Mapping[str, Any]) -> Endpoint:
-    """Return the endpoint described by an entry's (or a form's) data."""
-    return Endpoint.resolve(
-        data[CONF_REGION],
-        workspace_id=data.get(CONF_WORKSPACE_ID),
-        url=data.get(CONF_URL),
-    )
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001

@@ -25,7 +25,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from . import endpoint_from_data
+from .account import endpoint_from_data
 from .client import (
     DEFAULT_MODEL,
     DashScopeAuthError,

@@ -23,7 +23,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
-from . import endpoint_from_data
+from .account import endpoint_from_data
 from .client import (
     DashScopeError,
     DashScopeTimeoutError,
