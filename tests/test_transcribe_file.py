@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
+from custom_components.dashscope.client import UnsupportedAudioError
+from custom_components.dashscope.client.files import paced, read_audio_file
 from custom_components.dashscope.const import DOMAIN
 
 from .audio import tone, wav_header
@@ -163,3 +166,45 @@ async def test_service_error_is_translated(
         await transcribe(hass, file=str(media / "a.wav"))
     assert info.value.translation_key == "service_error"
     assert "UNSUPPORTED_FORMAT" in str(info.value.translation_placeholders)
+
+
+@pytest.mark.parametrize(
+    ("content", "audio_format"),
+    [
+        (b"OggS\x00\x02" + bytes(22) + b"Speex   " + bytes(100), "speex"),
+        (b"#!AMR\n" + AMR_FRAME * 50, "amr"),
+    ],
+)
+def test_read_audio_file_formats(tmp_path: Path, content: bytes, audio_format: str) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(content)
+    audio = read_audio_file(path)
+    assert audio.format == audio_format
+    assert audio.data == content
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"OggS\x00\x02" + bytes(22) + b"vorbis" + bytes(100),
+        b"RIFF\x00\x00\x00\x00WAVEdata",
+        b"text",
+    ],
+    ids=["vorbis", "wav-without-fmt", "text"],
+)
+def test_read_audio_file_refuses(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(content)
+    with pytest.raises(UnsupportedAudioError):
+        read_audio_file(path)
+
+
+async def test_paced_sends_at_real_time() -> None:
+    data = bytes(32000)  # one second of 16 kHz PCM
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    pieces = [piece async for piece in paced(data, 1.0, speed=4.0)]
+    elapsed = loop.time() - started
+    assert b"".join(pieces) == data
+    assert {len(piece) for piece in pieces} == {3200}
+    assert 0.2 <= elapsed < 0.5, "a quarter of real time at speed 4"
