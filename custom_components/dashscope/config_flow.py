@@ -44,7 +44,7 @@ from .const import (
     LOGGER,
     SUBENTRY_RECOGNIZER,
 )
-from .recognizer import default_recognizer, recognizer_title
+from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
@@ -123,10 +123,8 @@ def _account_title(endpoint: Endpoint) -> str:
 
 def _recognizer_model(entry: ConfigEntry) -> str:
     """Return the model to validate an account change with: its first recognizer's."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_RECOGNIZER:
-            return str(subentry.data[CONF_MODEL])
-    return DEFAULT_MODEL
+    recognizers = recognizer_subentries(entry)
+    return str(recognizers[0].data[CONF_MODEL]) if recognizers else DEFAULT_MODEL
 
 
 class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):

@@ -10,7 +10,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import DashScopeConfigEntry
-from .const import DOMAIN, EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT, SUBENTRY_RECOGNIZER
+from .const import DOMAIN, EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT
+from .recognizer import recognizer_subentries
 from .transcript import TranscriptRecord
 
 
@@ -20,11 +21,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add one transcript event entity per recognizer."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_RECOGNIZER:
-            async_add_entities(
-                [TranscriptEventEntity(subentry)], config_subentry_id=subentry.subentry_id
-            )
+    for subentry in recognizer_subentries(entry):
+        async_add_entities(
+            [TranscriptEventEntity(subentry)], config_subentry_id=subentry.subentry_id
+        )
 
 
 class TranscriptEventEntity(EventEntity):

@@ -44,8 +44,8 @@ from .const import (
     HOTWORD_REFRESH_COOLDOWN,
     ISSUE_VOCABULARY_LIMIT,
     LOGGER,
-    SUBENTRY_RECOGNIZER,
 )
+from .recognizer import recognizer_subentries
 
 STORE_VERSION = 1
 ASSISTANT = "conversation"  # Assist: what "exposed" means
@@ -141,7 +141,9 @@ class HotwordManager:
     def async_listen(self) -> Callable[[], None]:
         """Refresh when exposed entities, their names or the areas change."""
         unsubs: list[CALLBACK_TYPE] = []
-        if not any(subentry.data.get(CONF_EXPOSED_NAMES) for subentry in self._recognizers()):
+        if not any(
+            subentry.data.get(CONF_EXPOSED_NAMES) for subentry in recognizer_subentries(self._entry)
+        ):
             return self._debouncer.async_shutdown
 
         @callback
@@ -163,19 +165,12 @@ class HotwordManager:
 
         return _stop
 
-    def _recognizers(self) -> list[ConfigSubentry]:
-        return [
-            subentry
-            for subentry in self._entry.subentries.values()
-            if subentry.subentry_type == SUBENTRY_RECOGNIZER
-        ]
-
     def _wanted(self) -> dict[str, tuple[str, list[Hotword]]]:
         """Return, per recognizer that wants hotwords, its model and its entries."""
         region = Region(self._entry.data["region"])
         names: list[Hotword] | None = None
         wanted: dict[str, tuple[str, list[Hotword]]] = {}
-        for subentry in self._recognizers():
+        for subentry in recognizer_subentries(self._entry):
             model = str(subentry.data[CONF_MODEL])
             if not supports_hotwords(model, region):
                 continue

@@ -6,10 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components import stt
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
 from .client import ModelInfo, model_info
 from .client.catalog import Parameter
-from .const import CONF_AUTO_LANGUAGE, CONF_END_OF_SPEECH, CONF_LANGUAGE_HINTS, CONF_MODEL
+from .const import (
+    CONF_AUTO_LANGUAGE,
+    CONF_END_OF_SPEECH,
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    SUBENTRY_RECOGNIZER,
+)
 
 # On by default only where Home Assistant lets the entity end the utterance (2026.5 and
 # later); before that the pipeline's own VAD keeps ending the stream too.
@@ -69,3 +76,12 @@ def recognizer_title(data: Mapping[str, Any]) -> str:
     """Return the title of a recognizer: its model and extra language hints."""
     hints = data.get(CONF_LANGUAGE_HINTS) or []
     return f"{data[CONF_MODEL]} ({', '.join(hints)})" if hints else str(data[CONF_MODEL])
+
+
+def recognizer_subentries(entry: ConfigEntry) -> list[ConfigSubentry]:
+    """Return an account's recognizers."""
+    return [
+        subentry
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_RECOGNIZER
+    ]

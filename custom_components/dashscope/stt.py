@@ -49,11 +49,10 @@ from .const import (
     LOGGER,
     MAX_UTTERANCE_SECONDS,
     MIN_SPEECH_MS,
-    SUBENTRY_RECOGNIZER,
 )
 from .file_recognition import recognize_file
 from .hotwords import VOCABULARY_MISSING_CODES
-from .recognizer import recognition_options
+from .recognizer import recognition_options, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
 from .utterance import Endpointing, run_utterance
 
@@ -69,9 +68,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add one speech-to-text entity per recognizer subentry."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_RECOGNIZER:
-            continue
+    for subentry in recognizer_subentries(entry):
         async_add_entities(
             [DashScopeSpeechToText(entry, subentry)],
             config_subentry_id=subentry.subentry_id,
