@@ -225,7 +225,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             LOGGER.error("Speech recognition with %s refused the audio: %s", self._model.name, err)
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
-        session = self._client.recognition(self._parameters(metadata.language, audio))
+        session = self.recognition(metadata.language, audio)
         try:
             async with session:
                 shown = None
