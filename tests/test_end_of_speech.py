@@ -205,3 +205,18 @@ async def test_unload_while_finishing_leaves_nothing_behind(
     assert result.text == TEXT
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     assert client.connections.open_connections == 0
+
+
+@pytest.mark.parametrize("recognizer_data", [ON, OFF], ids=["on", "off"])
+async def test_pipeline_end_first_gives_the_same_text(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+) -> None:
+    """The pipeline's VAD ends the stream before the service's silence: same text either way."""
+    audio = CountingStream(0.45)  # 350 ms of speech, 100 ms of silence (less than 500 ms)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result.text == TEXT
+    assert audio.consumed == audio.total
+    assert setup_integration.runtime_data.recognitions[-1].ended_by is None

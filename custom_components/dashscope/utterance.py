@@ -47,10 +47,11 @@ async def run_utterance(
             if endpointing.on_service_end and ends_command(transcript, endpointing.min_speech_ms):
                 # The answer is here: stop reading the pipeline's audio and return now; the
                 # task finishes in the background and the connection stays reusable.
-                session.stats.ended_by = "service"
+                if not sender.done():  # otherwise the pipeline ended the audio first
+                    session.stats.ended_by = "service"
                 await _stop(sender)
                 await session.finish_early()
-                return
+                break
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     finally:
