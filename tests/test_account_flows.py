@@ -11,6 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dashscope.client import Timeouts
 from custom_components.dashscope.config_flow import account_unique_id
 from custom_components.dashscope.const import (
     CONF_MODEL,
@@ -140,3 +141,18 @@ async def test_reconfigure_cannot_take_another_accounts_key(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def test_options_adjust_the_timeouts(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    assert setup_integration.runtime_data.client.timeouts == Timeouts(start=10.0, finish=5.0)
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"start_timeout": 4.0, "finish_timeout": 2.5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # The entry reloaded with the new bounds.
+    assert setup_integration.runtime_data.client.timeouts == Timeouts(start=4.0, finish=2.5)

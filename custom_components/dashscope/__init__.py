@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .account import endpoint_from_data
+from .account import endpoint_from_data, timeouts_from_options
 from .client import (
     DashScopeAuthError,
     DashScopeClient,
@@ -52,7 +52,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
     """Set up one DashScope account; the first connection is opened now and kept warm."""
     client = DashScopeClient(
-        async_get_clientsession(hass), entry.data[CONF_API_KEY], endpoint_from_data(entry.data)
+        async_get_clientsession(hass),
+        entry.data[CONF_API_KEY],
+        endpoint_from_data(entry.data),
+        timeouts=timeouts_from_options(entry.options),
     )
     try:
         await client.connect()

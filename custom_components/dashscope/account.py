@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .client import Endpoint
-from .const import CONF_REGION, CONF_URL, CONF_WORKSPACE_ID
+from .client import Endpoint, Timeouts
+from .const import (
+    CONF_FINISH_TIMEOUT,
+    CONF_REGION,
+    CONF_START_TIMEOUT,
+    CONF_URL,
+    CONF_WORKSPACE_ID,
+)
 
 
 def endpoint_from_data(data: Mapping[str, Any]) -> Endpoint:
@@ -15,4 +21,13 @@ def endpoint_from_data(data: Mapping[str, Any]) -> Endpoint:
         data[CONF_REGION],
         workspace_id=data.get(CONF_WORKSPACE_ID),
         url=data.get(CONF_URL),
+    )
+
+
+def timeouts_from_options(options: Mapping[str, Any]) -> Timeouts:
+    """Return the account's timeouts: the client's defaults unless the options change them."""
+    defaults = Timeouts()
+    return Timeouts(
+        start=float(options.get(CONF_START_TIMEOUT, defaults.start)),
+        finish=float(options.get(CONF_FINISH_TIMEOUT, defaults.finish)),
     )

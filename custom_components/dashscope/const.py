@@ -17,6 +17,8 @@ CONF_AUTO_LANGUAGE: Final = "auto_language"
 CONF_HOTWORDS: Final = "hotwords"
 CONF_EXPOSED_NAMES: Final = "exposed_names"
 CONF_END_OF_SPEECH: Final = "end_of_speech"
+CONF_START_TIMEOUT: Final = "start_timeout"
+CONF_FINISH_TIMEOUT: Final = "finish_timeout"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
 DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"
