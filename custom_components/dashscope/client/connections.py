@@ -9,7 +9,7 @@ saw an error is closed, never reused.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 import logging
@@ -105,12 +105,14 @@ class ConnectionPool:
         self._busy.discard(connection)
         await connection.ws.close()
 
-    def finish_in_background(self, connection: Connection, finish: Awaitable[None]) -> None:
-        """Let `finish` end the connection's task; then take the connection back (or close it)."""
+    def finish_in_background(
+        self, connection: Connection, finish: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Let `finish()` end the connection's task; then take the connection back (or close it)."""
 
         async def run() -> None:
             try:
-                await finish
+                await finish()
             except DashScopeError:
                 await self.discard(connection)
             else:

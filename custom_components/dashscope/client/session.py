@@ -201,7 +201,7 @@ class RecognitionSession:
         if self._pcm:
             self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
         if self._keep_connection:
-            self._pool.finish_in_background(task.connection, task.drain())
+            self._pool.finish_in_background(task.connection, task.drain)
         else:
             await self._pool.discard(task.connection)
 
