@@ -8,6 +8,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dashscope.const import DOMAIN
+from custom_components.dashscope.event import TranscriptEventEntity
+from custom_components.dashscope.stt import DashScopeSpeechToText
 
 from .conftest import ENTITY_ID, RECOGNIZER_ID
 
@@ -44,3 +46,24 @@ async def test_removing_a_recognizer_removes_its_entity(
     await hass.async_block_till_done()
     assert entity_registry.async_get(ENTITY_ID) is None
     assert hass.states.get(ENTITY_ID) is None
+
+
+async def test_both_entities_describe_the_whole_device(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Whichever platform sets up first creates the device: both must name it.
+
+    A live Home Assistant set up the event platform first, and an identifiers-only device
+    info gave a nameless device and the entity id `event.transcript`.
+    """
+    subentry = setup_integration.subentries[RECOGNIZER_ID]
+    runtime = setup_integration.runtime_data
+    for entity in (
+        TranscriptEventEntity(subentry),
+        DashScopeSpeechToText(setup_integration, subentry),
+    ):
+        info = entity.device_info
+        assert info is not None
+        assert info.get("name") == "fun-asr-realtime"
+        assert info.get("model") == "fun-asr-realtime"
+    assert runtime.client is not None

@@ -5,13 +5,12 @@ from __future__ import annotations
 from homeassistant.components.event import EventEntity
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import DashScopeConfigEntry
-from .const import DOMAIN, EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT
-from .recognizer import recognizer_subentries
+from .const import EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT
+from .recognizer import recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord
 
 
@@ -38,7 +37,7 @@ class TranscriptEventEntity(EventEntity):
         self._recognizer_id = subentry.subentry_id
         self._attr_event_types = [EVENT_TYPE_RECOGNIZED]
         self._attr_unique_id = f"{subentry.subentry_id}-transcript"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, subentry.subentry_id)})
+        self._attr_device_info = recognizer_device(subentry)
 
     async def async_added_to_hass(self) -> None:
         """Listen for this recognizer's transcripts."""

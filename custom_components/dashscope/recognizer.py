@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .client import ModelInfo, model_info
 from .client.catalog import Parameter
@@ -15,6 +16,7 @@ from .const import (
     CONF_END_OF_SPEECH,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
+    DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
 
@@ -85,3 +87,14 @@ def recognizer_subentries(entry: ConfigEntry) -> list[ConfigSubentry]:
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_RECOGNIZER
     ]
+
+
+def recognizer_device(subentry: ConfigSubentry) -> DeviceInfo:
+    """Return the device of a recognizer, shared by its entities whichever is added first."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, subentry.subentry_id)},
+        name=subentry.title,
+        manufacturer="Alibaba Cloud Model Studio",
+        model=str(subentry.data[CONF_MODEL]),
+        entry_type=DeviceEntryType.SERVICE,
+    )

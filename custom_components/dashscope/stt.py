@@ -21,7 +21,6 @@ from homeassistant.components.stt import (
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import language as language_util
 
@@ -52,7 +51,7 @@ from .const import (
 )
 from .file_recognition import recognize_file
 from .hotwords import VOCABULARY_MISSING_CODES
-from .recognizer import recognition_options, recognizer_subentries
+from .recognizer import recognition_options, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
 from .utterance import Endpointing, run_utterance
 
@@ -101,13 +100,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             max_seconds=MAX_UTTERANCE_SECONDS if end_of_speech else None,
         )
         self._attr_unique_id = subentry.subentry_id
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            manufacturer="Alibaba Cloud Model Studio",
-            model=self._model.name,
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = recognizer_device(subentry)
 
     @property
     def audio_processing(self) -> Any:
