@@ -28,7 +28,25 @@ from .audio import stream, tone, wav_header
 from .conftest import ENTITY_ID, RunningServer
 from .dashscope_server import TaskScript
 
-HEADER = "format=wav; codec=pcm; sample_rate=16000; bit_rate=16; channel=1; language={}"
+
+async def post_audio(
+    client: Any,
+    body: bytes,
+    *,
+    container: str = "wav",
+    codec: str = "pcm",
+    rate: int = 16000,
+    channels: int = 1,
+    language: str = "zh-CN",
+) -> Any:
+    """POST audio to the stt HTTP API with its X-Speech-Content header."""
+    header = (
+        f"format={container}; codec={codec}; sample_rate={rate}; bit_rate=16; "
+        f"channel={channels}; language={language}"
+    )
+    return await client.post(
+        f"/api/stt/{ENTITY_ID}", data=body, headers={"X-Speech-Content": header}
+    )
 
 
 async def test_http_api(
@@ -40,11 +58,7 @@ async def test_http_api(
     client = await hass_client()
     # No newline byte in the body: the 2026.2 view splits the upload at newlines.
     audio = bytes(12000)  # 375 ms: enough audio for the 7 scripted characters
-    response = await client.post(
-        f"/api/stt/{ENTITY_ID}",
-        data=wav_header(len(audio)) + audio,
-        headers={"X-Speech-Content": HEADER.format("zh-CN")},
-    )
+    response = await post_audio(client, wav_header(len(audio)) + audio)
     assert response.status == HTTPStatus.OK
     assert await response.json() == {"text": "打开客厅的灯。", "result": "success"}
     assert bytes(dashscope_server.tasks[0].audio) == audio
@@ -54,11 +68,7 @@ async def test_http_api_rejects_unsupported_metadata(
     hass: HomeAssistant, setup_integration: MockConfigEntry, hass_client
 ) -> None:
     client = await hass_client()
-    response = await client.post(
-        f"/api/stt/{ENTITY_ID}",
-        data=bytes(1000),
-        headers={"X-Speech-Content": HEADER.format("sw-KE")},
-    )
+    response = await post_audio(client, bytes(1000), language="sw-KE")
     assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     info = await client.get(f"/api/stt/{ENTITY_ID}")
     body = await info.json()
@@ -178,14 +188,8 @@ async def test_http_api_stereo_44k_wav(
 ) -> None:
     client = await hass_client()
     stereo = bytes(17640)  # 100 ms of 44.1 kHz stereo; no newline byte in the body
-    response = await client.post(
-        f"/api/stt/{ENTITY_ID}",
-        data=wav_header(len(stereo), rate=44100, channels=2) + stereo,
-        headers={
-            "X-Speech-Content": (
-                "format=wav; codec=pcm; sample_rate=44100; bit_rate=16; channel=2; language=zh-CN"
-            )
-        },
+    response = await post_audio(
+        client, wav_header(len(stereo), rate=44100, channels=2) + stereo, rate=44100, channels=2
     )
     assert response.status == HTTPStatus.OK
     [task] = dashscope_server.tasks
@@ -201,15 +205,7 @@ async def test_http_api_ogg_opus_is_passed_through(
 ) -> None:
     client = await hass_client()
     ogg = b"OggS" + bytes(3000)
-    response = await client.post(
-        f"/api/stt/{ENTITY_ID}",
-        data=ogg,
-        headers={
-            "X-Speech-Content": (
-                "format=ogg; codec=opus; sample_rate=16000; bit_rate=16; channel=1; language=zh-CN"
-            )
-        },
-    )
+    response = await post_audio(client, ogg, container="ogg", codec="opus")
     assert response.status == HTTPStatus.OK
     [task] = dashscope_server.tasks
     assert task.parameters["format"] == "opus"
