@@ -1,4 +1,4 @@
-"""The HTTP APIs: custom vocabularies (hotwords) through the customization endpoint."""
+"""The HTTP APIs: authenticated JSON requests, and custom vocabularies (hotwords)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,69 @@ CUSTOMIZATION_PATH = "/api/v1/services/audio/asr/customization"
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
-class VocabularyClient:
-    """Create, update, list and delete hotword vocabularies of one account."""
+class HttpApi:
+    """Authenticated JSON requests to one endpoint; every failure becomes a DashScope error.
+
+    Errors are converted here, once, for every HTTP API: transport problems and timeouts,
+    401/403, and any other answer without the expected JSON (a proxy's HTML page included).
+    """
 
     def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
         """Use the account's key on the endpoint's HTTP base URL."""
         self._http = http
         self._api_key = api_key
         self._endpoint = endpoint
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        require: str | None = None,
+    ) -> dict[str, Any]:
+        """Return the JSON answer; `require` names a key a successful answer must have."""
+        all_headers = self._endpoint.headers(self._api_key) | (headers or {})
+        try:
+            async with self._http.request(
+                method,
+                self._endpoint.http_base_url + path,
+                json=json_body,
+                headers=all_headers,
+                params=params,
+                timeout=_TIMEOUT,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise DashScopeTimeoutError(f"{path} did not answer") from err
+        except aiohttp.ClientError as err:
+            raise DashScopeConnectionError(f"{path} failed: {err.__class__.__name__}") from err
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None  # e.g. a proxy's HTML error page
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            raise DashScopeAuthError(f"API key refused (HTTP {status})")
+        if (
+            status != HTTPStatus.OK
+            or not isinstance(data, dict)
+            or (require is not None and require not in data)
+        ):
+            details = data if isinstance(data, dict) else {}
+            code = details.get("code") or f"HTTP {status}"
+            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
+        return data
+
+
+class VocabularyClient:
+    """Create, update, list and delete hotword vocabularies of one account."""
+
+    def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
+        """Use the account's key on the endpoint's HTTP base URL."""
+        self._api = HttpApi(http, api_key, endpoint)
 
     async def create(self, prefix: str, target_model: str, entries: Iterable[Hotword]) -> str:
         """Create a vocabulary; return its id."""
@@ -65,28 +120,6 @@ class VocabularyClient:
         return list(output.get("vocabulary_list") or [])
 
     async def _call(self, request_input: dict[str, Any]) -> dict[str, Any]:
-        url = self._endpoint.http_base_url + CUSTOMIZATION_PATH
         body = {"model": "speech-biasing", "input": request_input}
-        try:
-            async with self._http.post(
-                url, json=body, headers=self._endpoint.headers(self._api_key), timeout=_TIMEOUT
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise DashScopeTimeoutError("The customization API did not answer") from err
-        except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(
-                f"Customization API failed: {err.__class__.__name__}"
-            ) from err
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None  # e.g. a proxy's HTML error page
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            raise DashScopeAuthError(f"API key refused (HTTP {status})")
-        if status != HTTPStatus.OK or not isinstance(data, dict) or "output" not in data:
-            details = data if isinstance(data, dict) else {}
-            code = details.get("code") or f"HTTP {status}"
-            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
+        data = await self._api.request("POST", CUSTOMIZATION_PATH, json_body=body, require="output")
         return dict(data["output"] or {})

@@ -14,11 +14,11 @@ import aiohttp
 
 from .endpoints import Endpoint
 from .errors import (
-    DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeServiceError,
     DashScopeTimeoutError,
 )
+from .rest import HttpApi
 
 SUBMIT_PATH = "/api/v1/services/audio/asr/transcription"
 TASK_PATH = "/api/v1/tasks/{task_id}"
@@ -64,9 +64,8 @@ class TranscriptionClient:
 
     def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
         """Use the account's key on the endpoint's HTTP base URL."""
-        self._http = http
-        self._api_key = api_key
-        self._endpoint = endpoint
+        self._http = http  # for the upload host and result URLs, which take no key
+        self._api = HttpApi(http, api_key, endpoint)
 
     async def transcribe(
         self, job: TranscriptionJob, *, within: float
@@ -97,25 +96,30 @@ class TranscriptionClient:
             "input": {"file_urls": list(job.file_urls)},
             "parameters": dict(job.parameters),  # always sent, even empty
         }
-        data = await self._request("POST", SUBMIT_PATH, json_body=body, headers=headers)
+        data = await self._api.request(
+            "POST", SUBMIT_PATH, json_body=body, headers=headers, require="output"
+        )
         return str(data["output"]["task_id"])
 
     async def status(self, task_id: str) -> dict[str, Any]:
         """Return a task's `output`."""
-        data = await self._request("GET", TASK_PATH.format(task_id=task_id))
+        data = await self._api.request("GET", TASK_PATH.format(task_id=task_id))
         return dict(data.get("output") or {})
 
     async def cancel(self, task_id: str) -> None:
         """Cancel a task."""
-        await self._request("POST", TASK_PATH.format(task_id=task_id) + "/cancel")
+        await self._api.request("POST", TASK_PATH.format(task_id=task_id) + "/cancel")
 
     async def upload(self, model: str, file_name: str, content: bytes) -> str:
         """Upload a local file through the temporary-upload API; return its `oss://` URL.
 
         Uploaded files live 48 hours; the service advises against this in production.
         """
-        data = await self._request(
-            "GET", UPLOAD_POLICY_PATH, params={"action": "getPolicy", "model": model}
+        data = await self._api.request(
+            "GET",
+            UPLOAD_POLICY_PATH,
+            params={"action": "getPolicy", "model": model},
+            require="data",
         )
         policy = data["data"]
         key = f"{policy['upload_dir']}/{file_name}"
@@ -188,40 +192,3 @@ class TranscriptionClient:
             DashScopeServiceError, DashScopeConnectionError, DashScopeTimeoutError
         ):
             await self.cancel(task_id)
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        all_headers = self._endpoint.headers(self._api_key) | (headers or {})
-        try:
-            async with self._http.request(
-                method,
-                self._endpoint.http_base_url + path,
-                json=json_body,
-                headers=all_headers,
-                params=params,
-                timeout=_TIMEOUT,
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise DashScopeTimeoutError(f"{path} did not answer") from err
-        except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(f"{path} failed: {err.__class__.__name__}") from err
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            raise DashScopeAuthError(f"API key refused (HTTP {status})")
-        if status != HTTPStatus.OK or not isinstance(data, dict):
-            details = data if isinstance(data, dict) else {}
-            code = details.get("code") or f"HTTP {status}"
-            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
-        return data
