@@ -98,6 +98,7 @@ class RecognitionSession:
         self._deadline: float | None = None
         self._aborted: DashScopeError | None = None
         self._closed = False
+        self._finish_in_background = False  # set by finish_early
         self._reconnects_left = policy.reconnects
         self._throttle_retries_left = policy.throttle_retries
         # A session that will not keep its connection (a validation) never takes a pooled one.
@@ -192,18 +193,8 @@ class RecognitionSession:
         utterance can reuse it; nobody waits for that round trip.
         """
         await self.finish()
-        task = self._task
-        if task is None or not task.finish_sent:
-            return  # the connection broke; closing discards it
-        self._task = None
-        self._closed_task = task
-        self._closed = True
-        if self._pcm:
-            self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
-        if self._keep_connection:
-            self._pool.finish_in_background(task.connection, task.drain)
-        else:
-            await self._pool.discard(task.connection)
+        self._finish_in_background = True
+        await self.close()
 
     async def abort(self, error: DashScopeError) -> None:
         """Stop because of `error` (e.g. the audio source failed); `results` raises it."""
@@ -222,9 +213,13 @@ class RecognitionSession:
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
-        if task.finished and self._keep_connection:
+        if not self._keep_connection:
+            await self._pool.discard(task.connection)
+        elif task.finished:
             self._pool.release(task.connection)
-        else:
+        elif self._finish_in_background and task.finish_sent:
+            self._pool.finish_in_background(task.connection, task.drain)
+        else:  # a task still running (or broken) must not be reused
             await self._pool.discard(task.connection)
 
     def _keep(self, frames: list[bytes]) -> None:
