@@ -21,7 +21,6 @@ CONF_START_TIMEOUT: Final = "start_timeout"
 CONF_FINISH_TIMEOUT: Final = "finish_timeout"
 
 SUBENTRY_RECOGNIZER: Final = "recognizer"
-DEFAULT_RECOGNIZER_TITLE: Final = "DashScope speech-to-text"
 
 RECENT_RECOGNITIONS: Final = 10  # kept for diagnostics
 ISSUE_MODEL_NOT_FOUND: Final = "model_not_found"

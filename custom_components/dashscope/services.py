@@ -102,14 +102,9 @@ def _service_error(err: DashScopeError) -> HomeAssistantError:
     )
 
 
-def _checked_path(path_text: str) -> Path:
-    """Return the file if Home Assistant may read it (blocking: run in an executor)."""
-    return Path(path_text).resolve()
-
-
 async def _allowed_file(hass: HomeAssistant, path_text: str) -> Path:
     """Refuse anything outside `allowlist_external_dirs`, and files that do not exist."""
-    path = await hass.async_add_executor_job(_checked_path, path_text)
+    path = await hass.async_add_executor_job(Path(path_text).resolve)
     if not await hass.async_add_executor_job(hass.config.is_allowed_path, str(path)):
         raise _invalid("path_not_allowed", path=path_text)
     if not await hass.async_add_executor_job(path.is_file):
