@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from aiohttp import web
+from homeassistant.components import stt
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,6 +24,8 @@ from custom_components.dashscope.const import (
 
 from .dashscope_server import DashScopeServer
 
+# Home Assistant 2026.5 and later let an stt entity end the utterance itself (2026.2 cannot).
+SERVICE_ENDS_SPEECH = hasattr(stt, "SpeechAudioProcessing")
 API_KEY = "sk-0123456789abcdef0123456789abcdef"
 RECOGNIZER_ID = "01RECOGNIZER0000000000000000"
 ENTITY_ID = "stt.fun_asr_realtime"
@@ -30,6 +34,22 @@ ENTITY_ID = "stt.fun_asr_realtime"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture(autouse=True)
+def no_usage_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which Home Assistant reports the integration's use of its API.
+
+    Those reports ("Detected that custom integration 'dashscope' ... will stop working in
+    Home Assistant X") are deprecations with a date: a bug, not a warning.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for record in caplog.get_records("call")
+        if f"custom integration '{DOMAIN}'" in record.getMessage()
+    ]
+    assert not reports, reports
 
 
 class RunningServer(DashScopeServer):
@@ -94,3 +114,19 @@ async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) 
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+def recognizer_device(
+    device_registry: dr.DeviceRegistry, entry_id: str, subentry_id: str = RECOGNIZER_ID
+) -> dr.DeviceEntry:
+    """Return a recognizer's device (found the same way on every supported release)."""
+    [device] = [
+        device
+        for device in dr.async_entries_for_config_entry(device_registry, entry_id)
+        if (DOMAIN, subentry_id) in device.identifiers
+    ]
+    return device
+
+
+# The live test runs a real Home Assistant 2026.11.0 from its own environment (scripts/test).
+collect_ignore = ["live"]

@@ -11,6 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components import dashscope
 from custom_components.dashscope.client import Timeouts
 from custom_components.dashscope.config_flow import account_unique_id
 from custom_components.dashscope.const import (
@@ -156,3 +157,51 @@ async def test_options_adjust_the_timeouts(
     await hass.async_block_till_done()
     # The entry reloaded with the new bounds.
     assert setup_integration.runtime_data.client.timeouts == Timeouts(start=4.0, finish=2.5)
+
+
+def count_setups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every set-up of the integration's entries from now on."""
+    setups: list[str] = []
+    original = dashscope.async_setup_entry
+
+    async def counting(hass: HomeAssistant, entry: Any) -> bool:
+        setups.append(entry.entry_id)
+        return await original(hass, entry)
+
+    monkeypatch.setattr(dashscope, "async_setup_entry", counting)
+    return setups
+
+
+async def test_each_change_reloads_the_account_once(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reauth, reconfigure, options and engines: one reload each, no deprecated path."""
+    setups = count_setups(monkeypatch)
+
+    result = await setup_integration.start_reauth_flow(hass)
+    await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_KEY: API_KEY})
+    await hass.async_block_till_done()
+    assert len(setups) == 1, "a key proven again reloads even though nothing changed"
+
+    result = await setup_integration.start_reconfigure_flow(hass)
+    await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-2"})
+    )
+    await hass.async_block_till_done()
+    assert len(setups) == 2
+
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {"start_timeout": 3.0, "finish_timeout": 2.0}
+    )
+    await hass.async_block_till_done()
+    assert len(setups) == 3
+
+    hass.config_entries.async_remove_subentry(setup_integration, RECOGNIZER_ID)
+    await hass.async_block_till_done()
+    assert len(setups) == 4, "removing an engine reloads"
+    assert hass.states.get("stt.fun_asr_realtime") is None
+    assert setup_integration.state is ConfigEntryState.LOADED

@@ -27,7 +27,7 @@ from custom_components.dashscope.const import (
     SUBENTRY_RECOGNIZER,
 )
 
-from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
+from .conftest import API_KEY, RECOGNIZER_ID, SERVICE_ENDS_SPEECH, RunningServer, recognizer_device
 from .dashscope_server import TaskScript
 
 
@@ -71,7 +71,7 @@ async def test_user_flow_creates_account_and_recognizer(
         CONF_MODEL: "fun-asr-realtime",
         CONF_LANGUAGE_HINTS: [],
         CONF_AUTO_LANGUAGE: False,
-        "end_of_speech": False,  # Home Assistant 2026.2 cannot hand end-of-speech to us
+        "end_of_speech": SERVICE_ENDS_SPEECH,  # on where Home Assistant lets the service end it
         "punctuation_prediction_enabled": True,
         "semantic_punctuation_enabled": False,
         "max_sentence_silence": 500,
@@ -298,8 +298,7 @@ async def test_reconfigure_recognizer(
     assert subentry.title == "paraformer-realtime-v2 (en)"
     # The entity was rebuilt with the new model (same entity id, same unique id).
     assert hass.states.get("stt.fun_asr_realtime") is not None
-    device = device_registry.async_get_device(identifiers={(DOMAIN, RECOGNIZER_ID)})
-    assert device is not None
+    device = recognizer_device(device_registry, entry.entry_id)
     assert device.model == "paraformer-realtime-v2"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components import stt
@@ -21,7 +20,7 @@ from custom_components.dashscope.recognizer import default_recognizer
 from custom_components.dashscope.utterance import Endpointing
 
 from .audio import CHUNK_BYTES, tone
-from .conftest import ENTITY_ID, RunningServer
+from .conftest import ENTITY_ID, SERVICE_ENDS_SPEECH, RunningServer
 from .dashscope_server import TaskScript
 from .test_pipeline import run_pipeline
 from .test_stt import metadata
@@ -138,27 +137,34 @@ async def test_semantic_segmentation_ends_sooner(
     assert audio.consumed < 0.8 * 32000, "no silence needed once the sentence is complete"
 
 
-@dataclass
-class FakeAudioProcessing:
-    requires_external_vad: bool
-    prefers_auto_gain_enabled: bool
-    prefers_noise_reduction_enabled: bool
-
-
+@pytest.mark.skipif(
+    not SERVICE_ENDS_SPEECH, reason="Home Assistant 2026.2 has no SpeechAudioProcessing"
+)
 @pytest.mark.parametrize(
     ("recognizer_data", "external"), [(ON, False), (OFF, True)], ids=["on", "off"]
 )
-async def test_declared_on_newer_home_assistant(
+async def test_declared_to_the_pipeline(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
     recognizer_data: dict[str, Any],
     external: bool,
 ) -> None:
-    assert engine(hass).audio_processing is None, "2026.2 has no such declaration"
-    monkeypatch.setattr(dashscope_stt, "SpeechAudioProcessing", FakeAudioProcessing)
-    declared = engine(hass).audio_processing
-    assert declared == FakeAudioProcessing(external, True, True)
+    """With end of speech on, the pipeline's own VAD (and its 15 s cap) stands aside."""
+    assert engine(hass).audio_processing == stt.SpeechAudioProcessing(
+        requires_external_vad=external,
+        prefers_auto_gain_enabled=True,
+        prefers_noise_reduction_enabled=True,
+    )
+
+
+@pytest.mark.skipif(
+    SERVICE_ENDS_SPEECH, reason="only Home Assistant before 2026.5 lacks SpeechAudioProcessing"
+)
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_nothing_declared_where_home_assistant_cannot_take_it(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    assert engine(hass).audio_processing is None
 
 
 @pytest.mark.parametrize("recognizer_data", [ON])

@@ -7,11 +7,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope.const import DOMAIN
 from custom_components.dashscope.event import TranscriptEventEntity
 from custom_components.dashscope.stt import DashScopeSpeechToText
 
-from .conftest import ENTITY_ID, RECOGNIZER_ID
+from .conftest import ENTITY_ID, RECOGNIZER_ID, recognizer_device
 
 
 async def test_setup_and_unload(
@@ -26,8 +25,7 @@ async def test_setup_and_unload(
     assert registered is not None
     assert registered.unique_id == RECOGNIZER_ID
     assert registered.config_subentry_id == RECOGNIZER_ID
-    device = device_registry.async_get_device(identifiers={(DOMAIN, RECOGNIZER_ID)})
-    assert device is not None
+    device = recognizer_device(device_registry, entry.entry_id)
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert device.name == "fun-asr-realtime"
 

@@ -49,6 +49,7 @@ async def test_server_runs_as_a_script(socket_enabled, unused_tcp_port_factory) 
                 await session.send_audio(tone(0.5))
                 await session.finish()
                 texts = [transcript.text async for transcript in session.results()]
+            await client.close()
         assert texts[-1] == "你好。"
     finally:
         process.terminate()

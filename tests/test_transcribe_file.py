@@ -12,11 +12,11 @@ from homeassistant.setup import async_setup_component
 import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous as vol
 
 from custom_components.dashscope.client import UnsupportedAudioError
 from custom_components.dashscope.client.files import paced, read_audio_file
 from custom_components.dashscope.const import DOMAIN
+from custom_components.dashscope.validation import vol
 
 from .audio import tone, wav_header
 from .conftest import ENTITY_ID, RunningServer
@@ -102,13 +102,32 @@ async def test_media_source_item(
     dashscope_server: RunningServer,
     tmp_path: Path,
 ) -> None:
+    # Home Assistant allowlists its media folders by default.
     hass.config.media_dirs = {"local": str(tmp_path)}
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
     assert await async_setup_component(hass, "media_source", {})
     audio = tone(1.0)
     (tmp_path / "doorbell.wav").write_bytes(wav_header(len(audio)) + audio)
     response = await transcribe(hass, media="media-source://media_source/local/doorbell.wav")
     assert response["text"] == "打开客厅的灯。"
     assert bytes(dashscope_server.tasks[0].audio) == audio
+
+
+async def test_media_folder_outside_the_allowlist_is_refused(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """A media folder taken out of allowlist_external_dirs is not read through a media id."""
+    hass.config.media_dirs = {"local": str(tmp_path)}
+    hass.config.allowlist_external_dirs = set()
+    assert await async_setup_component(hass, "media_source", {})
+    (tmp_path / "doorbell.wav").write_bytes(wav_header(3200) + bytes(3200))
+    with pytest.raises(ServiceValidationError) as info:
+        await transcribe(hass, media="media-source://media_source/local/doorbell.wav")
+    assert info.value.translation_key == "path_not_allowed"
+    assert dashscope_server.tasks == []
 
 
 @pytest.mark.parametrize(
@@ -121,6 +140,9 @@ async def test_media_source_item(
         ({"file": "{media}/a.wav", "entity_id": "stt.other"}, "not_a_dashscope_engine"),
         ({"media": "media-source://tts/cloud?message=hi"}, "media_not_local"),
         ({"media": "media-source://media_source/local/../../etc/passwd"}, "media_not_local"),
+        ({"media": "media-source://media_source/local/missing.wav"}, "file_not_found"),
+        ({"media": "media-source://media_source/nowhere/a.wav"}, "media_not_local"),
+        ({"media": "not-a-media-id"}, "media_not_local"),
     ],
 )
 async def test_refused_inputs(

@@ -10,11 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-import voluptuous as vol
 
 from custom_components.dashscope.const import EVENT_TRANSCRIPT
 from custom_components.dashscope.recognizer import default_recognizer
 from custom_components.dashscope.trigger import TRIGGER_SCHEMA, normalize
+from custom_components.dashscope.validation import vol
 
 from .audio import stream, tone
 from .conftest import ENTITY_ID, RunningServer

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -27,7 +28,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
 from .account import endpoint_from_data, timeouts_from_options
 from .client import (
@@ -52,6 +52,7 @@ from .const import (
 )
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
+from .validation import vol
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
 _REGION_TITLES = {
@@ -229,7 +230,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 if (result := self._abort_if_other_account(entry, data)) is not None:
                     return result
-                return self.async_update_reload_and_abort(
+                return self._async_update_and_abort(
                     entry, unique_id=account_unique_id(data[CONF_API_KEY]), data=data
                 )
         return self.async_show_form(
@@ -252,7 +253,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors and endpoint is not None:
                 if (result := self._abort_if_other_account(entry, data)) is not None:
                     return result
-                return self.async_update_reload_and_abort(
+                return self._async_update_and_abort(
                     entry,
                     unique_id=account_unique_id(data[CONF_API_KEY]),
                     title=_account_title(endpoint),
@@ -265,6 +266,36 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    def _async_update_and_abort(
+        self,
+        entry: ConfigEntry,
+        *,
+        unique_id: str,
+        data: Mapping[str, Any],
+        title: str | None = None,
+    ) -> ConfigFlowResult:
+        """Save the account and have it reloaded exactly once.
+
+        A loaded entry has an update listener (it reloads the entry when recognizers are added,
+        changed or removed), so a change is left to it: Home Assistant warns when a flow reloads
+        an entry that has one. An entry that is not loaded (its key was refused at start-up) has
+        no listener, and a proven key saved unchanged is no change to the listener: those
+        reloads are asked for here.
+        """
+        unchanged = (
+            entry.data == data
+            and entry.unique_id == unique_id
+            and (title is None or entry.title == title)
+        )
+        reload = unchanged or entry.state is not ConfigEntryState.LOADED
+        if title is None:
+            result = self.async_update_and_abort(entry, unique_id=unique_id, data=data)
+        else:
+            result = self.async_update_and_abort(entry, unique_id=unique_id, title=title, data=data)
+        if reload:  # after the update: the reload may start at once, reading the new data
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return result
 
     def _abort_if_other_account(
         self, entry: ConfigEntry, data: Mapping[str, Any]

@@ -81,7 +81,8 @@ def exposed_names(hass: HomeAssistant) -> list[Hotword]:
             continue
         names.append(state.name)
         if (registry_entry := entities.async_get(state.entity_id)) is not None:
-            names.extend(sorted(registry_entry.aliases))
+            # From 2026.10 the aliases may hold a marker for the entity's own name (added above).
+            names.extend(sorted(a for a in registry_entry.aliases if isinstance(a, str)))
     for area in ar.async_get(hass).async_list_areas():
         names.append(area.name)
         names.extend(sorted(area.aliases))

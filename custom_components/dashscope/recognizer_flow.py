@@ -18,7 +18,6 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
 )
-import voluptuous as vol
 
 from .client import (
     DEFAULT_MODEL,
@@ -46,6 +45,7 @@ from .const import (
 )
 from .hotwords import supports_hotwords
 from .recognizer import END_OF_SPEECH_DEFAULT, SETTING_DEFAULTS, recognizer_title
+from .validation import vol
 
 _SETTING_SELECTORS: dict[Parameter, Any] = {
     Parameter.PUNCTUATION: BooleanSelector(),

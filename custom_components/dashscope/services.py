@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from homeassistant.components import stt
-from homeassistant.components.media_source import MediaSourceItem, Unresolvable
-from homeassistant.components.media_source.const import MEDIA_SOURCE_DATA
-from homeassistant.components.media_source.local_source import LocalSource
+from homeassistant.components import media_source, stt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_ENTITY_ID
 from homeassistant.core import (
@@ -21,7 +18,6 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-import voluptuous as vol
 
 from .account import endpoint_from_data
 from .client import (
@@ -32,6 +28,7 @@ from .client import (
 from .client.files import AudioFile, read_audio_file
 from .client.transcription import TranscriptionClient, TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
+from .validation import vol
 
 SERVICE_TRANSCRIBE_FILE = "transcribe_file"
 SERVICE_TRANSCRIBE_URL = "transcribe_url"
@@ -113,18 +110,18 @@ async def _allowed_file(hass: HomeAssistant, path_text: str) -> Path:
 
 
 async def _media_file(hass: HomeAssistant, media_id: str) -> Path:
-    """Return the local file behind a `media-source://media_source/...` id."""
+    """Return the local file behind a media-source id, if the allowlist lets it be read.
+
+    Resolved through the media source's public API: only items that resolve to a file on this
+    machine (local media) have a path; anything else (TTS, cameras, remote media) does not.
+    """
     try:
-        item = MediaSourceItem.from_uri(hass, media_id, None)
-        source = hass.data[MEDIA_SOURCE_DATA].get(item.domain or "")
-        if not isinstance(source, LocalSource):
-            raise _invalid("media_not_local", media=media_id)
-        path = source.async_full_path(*source.async_parse_identifier(item))
-    except (Unresolvable, ValueError, KeyError) as err:
+        media = await media_source.async_resolve_media(hass, media_id, None)
+    except (HomeAssistantError, ValueError) as err:
         raise _invalid("media_not_local", media=media_id) from err
-    if not await hass.async_add_executor_job(path.is_file):
-        raise _invalid("file_not_found", path=media_id)
-    return path
+    if media.path is None:
+        raise _invalid("media_not_local", media=media_id)
+    return await _allowed_file(hass, str(media.path))
 
 
 async def _read(hass: HomeAssistant, path: Path, shown: str) -> AudioFile:

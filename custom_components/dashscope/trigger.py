@@ -21,9 +21,9 @@ from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, cal
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
 
 from .const import DOMAIN, EVENT_TRANSCRIPT
+from .validation import vol
 
 CONF_PHRASES = "phrases"
 CONF_MATCH = "match"

@@ -44,11 +44,17 @@ async def run_utterance(
     try:
         async for transcript in session.results():
             yield transcript
-            if endpointing.on_service_end and ends_command(transcript, endpointing.min_speech_ms):
+            # Once the audio is over (the pipeline ended it, or the cap did) and `finish-task`
+            # is out, every sentence up to `task-finished` belongs to the transcript: only
+            # audio still flowing is cut short by the service's end of speech.
+            if (
+                endpointing.on_service_end
+                and not sender.done()
+                and ends_command(transcript, endpointing.min_speech_ms)
+            ):
                 # The answer is here: stop reading the pipeline's audio and return now; the
                 # task finishes in the background and the connection stays reusable.
-                if not sender.done():  # otherwise the pipeline ended the audio first
-                    session.stats.ended_by = "service"
+                session.stats.ended_by = "service"
                 await _stop(sender)
                 await session.finish_early()
                 break

@@ -26,12 +26,19 @@ def main() -> None:
     parser.add_argument(
         "--bytes-per-char", type=int, default=1600, help="audio bytes per recognized character"
     )
+    parser.add_argument(
+        "--pause-ms",
+        type=int,
+        default=None,
+        help="pause between the sentences, ms (shorter than the VAD's silence: one sentence)",
+    )
     args = parser.parse_args()
     server = DashScopeServer(args.api_key, region=args.region)
     if args.text:
         server.default_script.sentences = args.text
     server.default_script.finish_delay = args.finish_delay
     server.default_script.bytes_per_char = args.bytes_per_char
+    server.default_script.pause_ms = args.pause_ms
     web.run_app(server.app(), host=args.host, port=args.port, print=None, access_log=None)
 
 

@@ -20,6 +20,11 @@ class TaskScript:
     """How the server behaves for one task; tests queue these on the server."""
 
     sentences: list[str] = field(default_factory=lambda: ["打开客厅的灯。"])
+    # The pause between the sentences, ms. None: long enough for the service to end each one.
+    # With VAD segmentation a pause shorter than `max_sentence_silence` ends no sentence, so
+    # the sentences are one to the service (reported as one; the pause's audio is not
+    # modelled). Semantic segmentation ends each complete sentence whatever the pause.
+    pause_ms: int | None = None
     bytes_per_char: int = 1600  # 50 ms of 16 kHz PCM per character
     final_signal: FinalSignal = "both"
     partials: bool = True
@@ -37,6 +42,7 @@ class TaskScript:
     stall_start: bool = False  # never send task-started
     stall_finish: bool = False  # never send task-finished
     finish_delay: float = 0.0  # the service's own finishing time, seconds
+    results_after_finish: bool = False  # a busy service: nothing is reported before finish-task
     max_frame_bytes: int = 16384
 
 
@@ -51,13 +57,22 @@ class Recognizer:
     _sentence: int = 0  # index of the sentence being revealed
     _revealed: int = 0  # characters of it already reported
     _sentence_start: int = 0  # byte offset where it began
+    sentences: list[str] = field(init=False)  # as the service segments the script's speech
+
+    def __post_init__(self) -> None:
+        """Join the sentences that no pause long enough for the service's VAD separates."""
+        pause = self.script.pause_ms
+        if self.silence_ms and pause is not None and pause < self.silence_ms:
+            self.sentences = ["".join(self.script.sentences)] if self.script.sentences else []
+        else:
+            self.sentences = list(self.script.sentences)
 
     def feed(self, size: int) -> list[dict[str, Any]]:
         """Take `size` more bytes of audio; return the sentences to report."""
         self.received += size
         out: list[dict[str, Any]] = []
         available = self.received // self.script.bytes_per_char
-        sentences = self.script.sentences
+        sentences = self.sentences
         consumed = sum(len(text) for text in sentences[: self._sentence])
         while self._sentence < len(sentences):
             text = sentences[self._sentence]
@@ -84,8 +99,8 @@ class Recognizer:
         """The audio ended: finalize the sentence being spoken, as far as it was heard."""
         if not self.script.finalize_on_finish:
             return []
-        if self._sentence < len(self.script.sentences) and self._revealed:
-            text = self.script.sentences[self._sentence][: self._revealed]
+        if self._sentence < len(self.sentences) and self._revealed:
+            text = self.sentences[self._sentence][: self._revealed]
             return [self._sentence_json(text, final=True)]
         return []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+import contextlib
 from dataclasses import dataclass, field
 import json
 import re
@@ -171,6 +172,7 @@ class DashScopeServer:
         self.idle_timeout = 60.0  # no new task on an open connection
         self.audio_timeout = 23.0  # no audio during a task
         self._sockets: set[web.WebSocketResponse] = set()
+        self._stopping = asyncio.Event()  # ends a slow handshake when the server stops
         self._connections: dict[web.WebSocketResponse, _Connection] = {}
 
     @property
@@ -207,13 +209,15 @@ class DashScopeServer:
         return app
 
     async def _close_all(self, _app: web.Application) -> None:
+        self._stopping.set()
         for ws in list(self._sockets):
             await ws.close()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))
         if self.accept_delay:
-            await asyncio.sleep(self.accept_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.accept_delay)
         if self.handshake_status is not None and self.handshake_refusals != 0:
             if self.handshake_refusals is not None:
                 self.handshake_refusals -= 1
@@ -305,6 +309,7 @@ class _Connection:
         )
         self.started = False
         self.frames = 0
+        self.held: list[dict[str, Any]] = []  # results a busy service has not reported yet
         _check_run_task(self, header, payload)
         model = payload["model"]
         if model not in self.server.models:
@@ -357,7 +362,10 @@ class _Connection:
             raise TaskFailedError(script.fail_code, script.fail_message)
         assert self.recognizer is not None
         for sentence in self.recognizer.feed(len(frame)):
-            await self._result(sentence)
+            if script.results_after_finish:
+                self.held.append(sentence)
+            else:
+                await self._result(sentence)
         if script.heartbeat_every and self.frames % script.heartbeat_every == 0:
             await self._result(self.recognizer.heartbeat())
 
@@ -378,7 +386,8 @@ class _Connection:
         if script.finish_delay:
             await asyncio.sleep(script.finish_delay)
         assert self.recognizer is not None
-        for sentence in self.recognizer.finish():
+        held, self.held = self.held, []
+        for sentence in [*held, *self.recognizer.finish()]:
             await self._result(sentence)
         if script.stall_finish:
             return

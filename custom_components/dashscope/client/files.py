@@ -62,7 +62,7 @@ def read_audio_file(path: Path) -> AudioFile:
 
 def _mutagen_duration(path: Path) -> float | None:
     try:
-        from mutagen import File  # type: ignore[attr-defined]  # noqa: PLC0415
+        from mutagen import File  # noqa: PLC0415
     except ImportError:
         return None  # then pacing assumes a bitrate
     try:
