@@ -110,6 +110,23 @@ async def test_either_final_signal_ends_a_sentence(
     assert transcript.text == "你好。今天天气怎么样？"
 
 
+@pytest.mark.parametrize(
+    ("options", "sentences"),
+    [
+        ((), ["你好。今天天气怎么样？"]),
+        ((("semantic_punctuation_enabled", True),), ["你好。", "今天天气怎么样？"]),
+    ],
+    ids=["vad", "semantic"],
+)
+async def test_a_short_pause_ends_a_sentence_only_with_semantic_segmentation(
+    http, dashscope_server: RunningServer, options: tuple, sentences: list[str]
+) -> None:
+    dashscope_server.queue(TaskScript(sentences=["你好。", "今天天气怎么样？"], pause_ms=200))
+    parameters = RecognitionParameters("fun-asr-realtime", 16000, options=options)
+    transcript, _ = await recognize(make_client(http, dashscope_server), tone(1.0), parameters)
+    assert [sentence.text for sentence in transcript.sentences] == sentences
+
+
 async def test_unfinished_sentence_keeps_its_last_partial(
     http, dashscope_server: RunningServer
 ) -> None:

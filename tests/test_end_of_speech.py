@@ -226,3 +226,29 @@ async def test_pipeline_end_first_gives_the_same_text(
     assert result.text == TEXT
     assert audio.consumed == audio.total
     assert setup_integration.runtime_data.recognitions[-1].ended_by is None
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_every_sentence_counts_once_the_audio_is_over(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """A busy service reports nothing before finish-task: its first final sentence is not the end."""
+    dashscope_server.queue(TaskScript(sentences=[TEXT, "谢谢。"], results_after_finish=True))
+    audio = CountingStream(1.0)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result == stt.SpeechResult(TEXT + "谢谢。", SpeechResultState.SUCCESS)
+    assert audio.consumed == audio.total
+    assert setup_integration.runtime_data.recognitions[-1].ended_by is None
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_a_short_pause_between_sentences_does_not_end_the_command(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """VAD segmentation ends a sentence only after max_sentence_silence: both are heard."""
+    dashscope_server.queue(TaskScript(sentences=[TEXT, "谢谢。"], pause_ms=200))
+    audio = CountingStream(5.0)
+    result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())
+    assert result.text == TEXT + "谢谢。"
+    assert audio.consumed < audio.total / 3, "the silence after the speech ended it"
+    assert setup_integration.runtime_data.recognitions[-1].ended_by == "service"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import struct
+from typing import Any
 
 import numpy as np
-import soxr
 
 from .errors import DashScopeError
 
@@ -54,7 +54,7 @@ class PcmConverter:
         self._frame = 2 * channels
         self._pending = b""
         self._resampler = (
-            soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16", quality="HQ")
+            _soxr().ResampleStream(in_rate, out_rate, 1, dtype="int16", quality="HQ")
             if in_rate != out_rate
             else None
         )
@@ -286,3 +286,14 @@ class AudioInput:
                 f"The WAV header says {header.sample_rate} Hz, {header.channels} channel(s); "
                 f"the request says {self.spec.sample_rate} Hz, {self.spec.channels} channel(s)"
             )
+
+
+def _soxr() -> Any:
+    """Import soxr when audio is first resampled, not with the package.
+
+    Home Assistant installs a manifest's requirements when the integration is set up, but
+    loads its trigger platform for YAML automations at start-up, before that on a new install.
+    """
+    import soxr  # noqa: PLC0415
+
+    return soxr
