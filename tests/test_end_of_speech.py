@@ -232,7 +232,7 @@ async def test_pipeline_end_first_gives_the_same_text(
 async def test_every_sentence_counts_once_the_audio_is_over(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    """A busy service reports nothing before finish-task: its first final sentence is not the end."""
+    """A busy service reports nothing before finish-task: its first final sentence is no end."""
     dashscope_server.queue(TaskScript(sentences=[TEXT, "谢谢。"], results_after_finish=True))
     audio = CountingStream(1.0)
     result = await engine(hass).async_process_audio_stream(metadata(), audio.__aiter__())

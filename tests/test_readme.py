@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import runpy
 
@@ -21,3 +22,12 @@ def test_readme_names_the_commands_ci_runs() -> None:
     for command in ("scripts/setup", "scripts/test"):
         assert command in readme
         assert command in ci
+
+
+def test_hacs_minimum_is_a_release_the_readme_says_is_tested() -> None:
+    minimum = json.loads((ROOT / "hacs.json").read_text())["homeassistant"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tested = readme.split("Tested on Home Assistant")[1].split("\n\n")[0]
+    assert f"**{minimum}**" in tested
+    oldest = (ROOT / "requirements_test_oldest.txt").read_text()
+    assert f"# Home Assistant {minimum}" in oldest, "the oldest harness is that release"
