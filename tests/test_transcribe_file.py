@@ -143,6 +143,7 @@ async def test_media_folder_outside_the_allowlist_is_refused(
         ({"media": "media-source://media_source/local/missing.wav"}, "file_not_found"),
         ({"media": "media-source://media_source/nowhere/a.wav"}, "media_not_local"),
         ({"media": "not-a-media-id"}, "media_not_local"),
+        ({"media": "media-source://media_source/local/recording"}, "unsupported_format"),
     ],
 )
 async def test_refused_inputs(
@@ -156,6 +157,7 @@ async def test_refused_inputs(
     hass.config.media_dirs = {"local": str(media)}
     assert await async_setup_component(hass, "media_source", {})
     (media / "notes.txt").write_text("not audio")
+    (media / "recording").write_bytes(wav_header(3200) + bytes(3200))  # no extension
     (media / "a.wav").write_bytes(wav_header(3200) + bytes(3200))
     data = {name: value.format(media=media) for name, value in data.items()}
     with pytest.raises(ServiceValidationError) as info:

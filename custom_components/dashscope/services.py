@@ -119,6 +119,8 @@ async def _media_file(hass: HomeAssistant, media_id: str) -> Path:
         media = await media_source.async_resolve_media(hass, media_id, None)
     except (HomeAssistantError, ValueError) as err:
         raise _invalid("media_not_local", media=media_id) from err
+    except AssertionError as err:  # the local source asserts a MIME type it can guess
+        raise _invalid("unsupported_format", path=media_id, error="unknown file type") from err
     if media.path is None:
         raise _invalid("media_not_local", media=media_id)
     return await _allowed_file(hass, str(media.path))
