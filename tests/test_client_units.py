@@ -212,6 +212,29 @@ def test_wav_of_other_sample_width_is_refused(bits: int) -> None:
         WavStripper().feed(wav_header(100, bits=bits))
 
 
+@pytest.mark.parametrize(("rate", "channels"), [(0, 1), (16000, 0)], ids=["rate-0", "channels-0"])
+def test_wav_header_without_rate_or_channels_is_refused(rate: int, channels: int) -> None:
+    with pytest.raises(UnsupportedAudioError, match="WAV header with"):
+        WavStripper().feed(wav_header(100, rate=rate, channels=channels) + bytes(100))
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e400", "-Infinity"])
+def test_non_finite_numbers_from_the_service_are_absent(value: str) -> None:
+    """Python's json reads NaN and 1e400 (inf); the sentence keeps them as unknown."""
+    sentence = (
+        f'{{"begin_time": 0, "end_time": {value}, "text": "好", "sentence_end": true,'
+        f' "emo_confidence": {value}}}'
+    )
+    text = '{"header": {"task_id": "t", "event": "result-generated"}, "payload": {"output":'
+    text += ' {"sentence": ' + sentence + '}, "usage": {"duration": ' + value + "}}}"
+    parsed = parse_event(text)
+    assert isinstance(parsed, ResultGenerated)
+    assert parsed.sentence.end_time is None
+    assert parsed.sentence.emo_confidence is None
+    assert parsed.sentence.is_final
+    assert parsed.billed_seconds is None
+
+
 def test_wav_without_data_chunk_is_refused() -> None:
     stripper = WavStripper()
     header = wav_header(0)[:36]

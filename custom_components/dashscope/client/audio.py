@@ -192,6 +192,10 @@ class WavStripper:
                     raise UnsupportedAudioError(
                         f"WAV audio must be 16-bit PCM (format tag {tag}, {bits} bits)"
                     )
+                if not rate or not channels:
+                    raise UnsupportedAudioError(
+                        f"WAV header with {rate} Hz and {channels} channel(s)"
+                    )
                 self.format = WavFormat(channels, rate, bits)
             offset = body + size + (size & 1)
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import json
+import math
 from typing import Any
 import uuid
 
@@ -109,7 +110,7 @@ class Sentence:
             is_final=bool(data.get("sentence_end")) or end_time is not None,
             heartbeat=bool(data.get("heartbeat")),
             emo_tag=data.get("emo_tag") or None,
-            emo_confidence=float(confidence) if isinstance(confidence, int | float) else None,
+            emo_confidence=_optional_number(confidence),
         )
 
 
@@ -186,10 +187,18 @@ def parse_event(text: str) -> ServerEvent | UnknownEvent:
         return ResultGenerated(
             task_id,
             Sentence.from_json(sentence),
-            billed_seconds=float(duration) if isinstance(duration, int | float) else None,
+            billed_seconds=_optional_number(duration),
         )
     return UnknownEvent(task_id, event, data)
 
 
+def _optional_number(value: Any) -> float | None:
+    """Return a finite JSON number; anything else (null, text, NaN, Infinity) is absent."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
 def _optional_int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    number = _optional_number(value)
+    return None if number is None else int(number)
