@@ -35,6 +35,15 @@ def account_input(server: RunningServer, **overrides: Any) -> dict[str, Any]:
     return {CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: server.url, **overrides}
 
 
+async def no_open_sockets(server: RunningServer) -> bool:
+    """Wait a moment for the server to see the client's connections closed."""
+    for _ in range(100):
+        if server.open_sockets == 0:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 async def test_user_flow_creates_account_and_recognizer(
     hass: HomeAssistant, dashscope_server: RunningServer
 ) -> None:
@@ -202,12 +211,14 @@ async def test_model_step_errors_recover(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], account_input(dashscope_server)
     )
+    assert await no_open_sockets(dashscope_server), "the account step closed its client"
     if script is not None:
         dashscope_server.queue(script)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: model})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "model"
     assert result["errors"] == errors
+    assert await no_open_sockets(dashscope_server), "the model step closed its client"
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}

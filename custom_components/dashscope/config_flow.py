@@ -101,18 +101,18 @@ async def _validate_account(
         endpoint = endpoint_from_data(data)
     except InvalidEndpointError as err:
         return None, {err.reason: f"invalid_{err.reason}"}
-    client = DashScopeClient(async_get_clientsession(hass), data[CONF_API_KEY], endpoint)
-    if model is not None:
-        return endpoint, await validate_recognition(client, model)
-    try:
-        await client.connect()
-    except DashScopeAuthError:
-        return endpoint, {"base": "invalid_auth"}
-    except DashScopeError as err:
-        LOGGER.debug("Cannot reach %s: %s", endpoint.websocket_url, err)
-        return endpoint, {"base": "cannot_connect"}
-    finally:
-        await client.close()
+    async with DashScopeClient(
+        async_get_clientsession(hass), data[CONF_API_KEY], endpoint
+    ) as client:
+        if model is not None:
+            return endpoint, await validate_recognition(client, model)
+        try:
+            await client.connect()
+        except DashScopeAuthError:
+            return endpoint, {"base": "invalid_auth"}
+        except DashScopeError as err:
+            LOGGER.debug("Cannot reach %s: %s", endpoint.websocket_url, err)
+            return endpoint, {"base": "cannot_connect"}
     return endpoint, {}
 
 
@@ -179,10 +179,10 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the first recognizer's model among the region's; prove it with a real task."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            client = DashScopeClient(
+            async with DashScopeClient(
                 async_get_clientsession(self.hass), self._account[CONF_API_KEY], self._endpoint
-            )
-            errors = await validate_recognition(client, user_input[CONF_MODEL])
+            ) as client:
+                errors = await validate_recognition(client, user_input[CONF_MODEL])
             if not errors:
                 recognizer = default_recognizer(user_input[CONF_MODEL])
                 return self.async_create_entry(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from types import TracebackType
+from typing import Self
 
 import aiohttp
 
@@ -77,3 +79,16 @@ class DashScopeClient:
     async def close(self) -> None:
         """Close every connection."""
         await self.connections.close()
+
+    async def __aenter__(self) -> Self:
+        """Use the client for a while (e.g. a form's validation); it is closed on exit."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close every connection the client opened."""
+        await self.close()
