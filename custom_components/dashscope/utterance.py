@@ -36,8 +36,7 @@ async def run_utterance(
     """Yield the transcript as it grows; the session must already be started."""
     max_bytes = None
     if endpointing.max_seconds is not None and audio.spec.codec == "pcm":
-        bytes_per_second = audio.spec.sample_rate * 2 * audio.spec.channels
-        max_bytes = int(endpointing.max_seconds * bytes_per_second)
+        max_bytes = int(endpointing.max_seconds * audio.spec.bytes_per_second)
     sender = asyncio.create_task(
         _send_audio(session, stream, audio, max_bytes), name=f"{DOMAIN} audio"
     )

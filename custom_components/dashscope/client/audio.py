@@ -25,6 +25,14 @@ class UnsupportedAudioError(DashScopeError):
     """The audio is not in a format that can be sent as declared."""
 
 
+PCM_SAMPLE_BYTES = 2  # 16-bit PCM, the only width the service takes
+
+
+def pcm_bytes_per_second(sample_rate: int, channels: int = 1) -> int:
+    """Return how many bytes one second of 16-bit PCM takes."""
+    return sample_rate * PCM_SAMPLE_BYTES * channels
+
+
 def pcm_frame_bytes(sample_rate: int, sample_width: int = 2, channels: int = 1) -> int:
     """Return the size of a ~100 ms frame of PCM, kept within the service's 1-16 KB."""
     frame = int(sample_rate * FRAME_SECONDS) * sample_width * channels
@@ -210,6 +218,11 @@ class AudioSpec:
     sample_rate: int
     channels: int = 1
     bits: int = 16
+
+    @property
+    def bytes_per_second(self) -> int:
+        """Return the byte rate of this audio as PCM (what the length cap counts)."""
+        return pcm_bytes_per_second(self.sample_rate, self.channels)
 
 
 def service_sample_rate(rates: tuple[int, ...], sample_rate: int) -> int | None:

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio import MAX_FRAME_BYTES, MIN_FRAME_BYTES, UnsupportedAudioError, WavStripper
+from .audio import (
+    MAX_FRAME_BYTES,
+    MIN_FRAME_BYTES,
+    UnsupportedAudioError,
+    WavStripper,
+    pcm_bytes_per_second,
+)
 
 # AMR-NB frame sizes in bytes by frame type, without the one-byte header (RFC 4867).
 _AMR_FRAME_BYTES = (12, 13, 15, 17, 19, 20, 26, 31, 5, 0, 0, 0, 0, 0, 0, 0)
@@ -37,10 +43,8 @@ def read_audio_file(path: Path) -> AudioFile:
         if stripper.format is None:
             raise UnsupportedAudioError("WAV file without a format chunk")
         fmt = stripper.format
-        return AudioFile(
-            "pcm", pcm, len(pcm) / (fmt.sample_rate * 2 * fmt.channels), fmt.sample_rate,
-            fmt.channels,
-        )  # fmt: skip
+        duration = len(pcm) / pcm_bytes_per_second(fmt.sample_rate, fmt.channels)
+        return AudioFile("pcm", pcm, duration, fmt.sample_rate, fmt.channels)
     if head.startswith(b"OggS"):
         if b"OpusHead" in head:
             return AudioFile("opus", raw, _mutagen_duration(path))

@@ -16,7 +16,7 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import AudioFramer, frame_bytes
+from .audio import AudioFramer, frame_bytes, pcm_bytes_per_second
 from .connections import ConnectionPool
 from .errors import (
     DashScopeConnectionError,
@@ -86,7 +86,9 @@ class RecognitionSession:
         self._framer = AudioFramer(frame_bytes(parameters.audio_format, parameters.sample_rate))
         self._pcm = parameters.audio_format == "pcm"
         # Compressed audio: bound the replay buffer as if it were 128 kbit/s.
-        self._bytes_per_second = parameters.sample_rate * 2 if self._pcm else 16000
+        self._bytes_per_second = (
+            pcm_bytes_per_second(parameters.sample_rate) if self._pcm else 16000
+        )
         self._replay_limit = int(policy.replay_seconds * self._bytes_per_second)
         self._frames: list[bytes] = []
         self._sent = 0  # frames of `_frames` sent on the current task
