@@ -166,6 +166,29 @@ async def test_service_errors(
     assert code in info.value.translation_placeholders["error"]
 
 
+@pytest.mark.parametrize("step", ["upload", "result"])
+async def test_a_slow_upload_or_result_is_a_timeout(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    step: str,
+) -> None:
+    """aiohttp's own timeout is no ClientError: it must still become the action's clear error."""
+    monkeypatch.setattr(transcription, "_TIMEOUT", aiohttp.ClientTimeout(total=0.05))
+    dashscope_server.transcription.slow_seconds = 0.3
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    (tmp_path / "meeting.wav").write_bytes(wav_header(3200) + tone(0.1))
+    data: dict[str, Any] = {"urls": [URL_A]}
+    if step == "upload":
+        data = {"files": [str(tmp_path / "meeting.wav")]}
+    with pytest.raises(HomeAssistantError) as info:
+        await call(hass, setup_integration, **data)
+    assert info.value.translation_key == "transcription_timeout"
+    await asyncio.sleep(0.35)  # the server's late answer, before it is stopped
+
+
 @pytest.fixture
 async def http() -> aiohttp.ClientSession:
     async with aiohttp.ClientSession() as session:

@@ -6,6 +6,7 @@ succeeds or fails on its own (scripted per URL); the task is SUCCEEDED when any 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 import itertools
 import time
@@ -47,6 +48,7 @@ class TranscriptionService:
         self.tasks: dict[str, AsyncTask] = {}
         self.uploads: dict[str, bytes] = {}
         self.polls_to_finish = 2
+        self.slow_seconds = 0.0  # uploads and result downloads answer this late
         self._ids = itertools.count(1)
 
     def routes(self, app: web.Application) -> None:
@@ -135,6 +137,7 @@ class TranscriptionService:
         return results  # fmt: skip
 
     async def _result(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.slow_seconds)
         task = self.tasks[request.match_info["task_id"]]
         url = task.request["input"]["file_urls"][int(request.match_info["index"])]
         outcome = self.outcomes.get(url, FileOutcome())
@@ -182,6 +185,7 @@ class TranscriptionService:
             "x_oss_forbid_overwrite": "true"}})  # fmt: skip
 
     async def _upload(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.slow_seconds)
         form = await request.post()
         required = {"OSSAccessKeyId", "Signature", "policy", "key", "success_action_status", "file"}
         if not required <= set(form):

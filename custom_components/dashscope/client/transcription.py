@@ -139,6 +139,8 @@ class TranscriptionClient:
             async with self._http.post(policy["upload_host"], data=form, timeout=_TIMEOUT) as resp:
                 if resp.status != HTTPStatus.OK:
                     raise DashScopeServiceError(f"HTTP {resp.status}", "upload refused")
+        except TimeoutError as err:
+            raise DashScopeTimeoutError("The upload did not answer") from err
         except aiohttp.ClientError as err:
             raise DashScopeConnectionError(f"Upload failed: {err.__class__.__name__}") from err
         return f"oss://{key}"
@@ -183,7 +185,9 @@ class TranscriptionClient:
                 if response.status != HTTPStatus.OK:
                     raise DashScopeServiceError(f"HTTP {response.status}", "result download")
                 return dict(json.loads(await response.text()))
-        except (aiohttp.ClientError, ValueError) as err:
+        except TimeoutError as err:
+            raise DashScopeTimeoutError("The result download did not answer") from err
+        except (aiohttp.ClientError, ValueError, TypeError) as err:  # TypeError: not an object
             raise DashScopeConnectionError(f"Result download failed: {err!r}") from err
 
     async def _cancel_quietly(self, task_id: str) -> None:
