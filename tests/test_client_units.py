@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.dashscope.client import (
     MODELS,
+    REGIONS,
     AudioFramer,
     Endpoint,
     HintRule,
@@ -338,3 +339,15 @@ def test_unknown_model_gets_defaults() -> None:
     assert future.preferred_sample_rate == 16000
     assert model_info("fun-asr-flash-8k-realtime").preferred_sample_rate == 8000
     assert model_info("paraformer-realtime-v2").preferred_sample_rate == 16000
+
+
+def test_every_region_is_one_row_of_the_region_table() -> None:
+    """A region's host, deployments, title and services live in REGIONS and nowhere else."""
+    assert set(REGIONS) == set(Region)
+    for region, info in REGIONS.items():
+        if info.host is None:
+            continue
+        workspace = "ws-1" if info.needs_workspace else None
+        endpoint = Endpoint.resolve(region, workspace_id=workspace)
+        assert endpoint.info is info
+        assert endpoint.websocket_url.startswith(f"wss://{info.host.format(workspace='ws-1')}/")

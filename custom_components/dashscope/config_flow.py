@@ -55,13 +55,6 @@ from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_re
 from .validation import vol
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
-_REGION_TITLES = {
-    Region.BEIJING: "China (Beijing)",
-    Region.SINGAPORE: "Singapore",
-    Region.BEIJING_WORKSPACE: "China (Beijing) workspace",
-    Region.SINGAPORE_WORKSPACE: "Singapore workspace",
-    Region.CUSTOM: "custom endpoint",
-}
 
 
 def account_unique_id(api_key: str) -> str:
@@ -122,7 +115,7 @@ def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _account_title(endpoint: Endpoint) -> str:
-    title = _REGION_TITLES[endpoint.region]
+    title = endpoint.info.title
     if endpoint.workspace_id:
         title = f"{title} {endpoint.workspace_id}"
     return f"DashScope {title}"

@@ -26,6 +26,7 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 
 from .client import (
+    REGIONS,
     DashScopeError,
     DashScopeServiceError,
     Hotword,
@@ -62,11 +63,8 @@ class StoredVocabulary(TypedDict):
 
 def supports_hotwords(model: str, region: Region) -> bool:
     """Return True when a recognizer with `model` at `region` can have a vocabulary."""
-    # Paraformer v1 models take `phrase_id` from an older API; Singapore sub-workspaces have none.
-    return (
-        model_info(model).hotword_parameter == "vocabulary_id"
-        and region is not Region.SINGAPORE_WORKSPACE
-    )
+    # Paraformer v1 models take `phrase_id` from an older API; some regions offer no vocabularies.
+    return model_info(model).hotword_parameter == "vocabulary_id" and REGIONS[region].hotwords
 
 
 @callback

@@ -16,7 +16,7 @@ from .audio import (
 from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
 from .client import DashScopeClient
 from .connections import ConnectionPool
-from .endpoints import Deployment, Endpoint, InvalidEndpointError, Region
+from .endpoints import REGIONS, Deployment, Endpoint, InvalidEndpointError, Region, RegionInfo
 from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
@@ -34,6 +34,7 @@ from .transcript import Transcript
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "REGIONS",
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
@@ -56,6 +57,7 @@ __all__ = [
     "RecognitionSession",
     "RecognitionStats",
     "Region",
+    "RegionInfo",
     "RetryPolicy",
     "Sentence",
     "Timeouts",

@@ -28,20 +28,41 @@ class Deployment(StrEnum):
     SINGAPORE = "singapore"
 
 
-_HOSTS: dict[Region, str] = {
-    Region.BEIJING: "dashscope.aliyuncs.com",
-    Region.SINGAPORE: "dashscope-intl.aliyuncs.com",
-    Region.BEIJING_WORKSPACE: "{workspace}.cn-beijing.maas.aliyuncs.com",
-    Region.SINGAPORE_WORKSPACE: "{workspace}.ap-southeast-1.maas.aliyuncs.com",
-}
+@dataclass(frozen=True, slots=True)
+class RegionInfo:
+    """Everything that differs between regions: one row each in `REGIONS`."""
 
-DEPLOYMENTS: dict[Region, frozenset[Deployment]] = {
-    Region.BEIJING: frozenset({Deployment.BEIJING}),
-    Region.BEIJING_WORKSPACE: frozenset({Deployment.BEIJING}),
-    Region.SINGAPORE: frozenset({Deployment.SINGAPORE}),
-    Region.SINGAPORE_WORKSPACE: frozenset({Deployment.SINGAPORE}),
+    host: str | None  # `{workspace}` is replaced by the workspace id; None: a custom URL
+    deployments: frozenset[Deployment]  # whose models and keys it serves
+    title: str  # how an account on it is named
+    hotwords: bool = True  # the customization (vocabulary) API is offered
+
+    @property
+    def needs_workspace(self) -> bool:
+        """Return True when the host is a workspace's own domain."""
+        return self.host is not None and "{workspace}" in self.host
+
+
+REGIONS: dict[Region, RegionInfo] = {
+    Region.BEIJING: RegionInfo(
+        "dashscope.aliyuncs.com", frozenset({Deployment.BEIJING}), "China (Beijing)"
+    ),
+    Region.SINGAPORE: RegionInfo(
+        "dashscope-intl.aliyuncs.com", frozenset({Deployment.SINGAPORE}), "Singapore"
+    ),
+    Region.BEIJING_WORKSPACE: RegionInfo(
+        "{workspace}.cn-beijing.maas.aliyuncs.com",
+        frozenset({Deployment.BEIJING}),
+        "China (Beijing) workspace",
+    ),
+    Region.SINGAPORE_WORKSPACE: RegionInfo(
+        "{workspace}.ap-southeast-1.maas.aliyuncs.com",
+        frozenset({Deployment.SINGAPORE}),
+        "Singapore workspace",
+        hotwords=False,  # Singapore sub-workspaces have no customization API
+    ),
     # A proxy or a test server may stand for either deployment.
-    Region.CUSTOM: frozenset(Deployment),
+    Region.CUSTOM: RegionInfo(None, frozenset(Deployment), "custom endpoint"),
 }
 
 
@@ -64,9 +85,14 @@ class Endpoint:
     workspace_id: str | None = None
 
     @property
+    def info(self) -> RegionInfo:
+        """Return the facts of this endpoint's region."""
+        return REGIONS[self.region]
+
+    @property
     def deployments(self) -> frozenset[Deployment]:
         """Return the deployments whose models this endpoint serves."""
-        return DEPLOYMENTS[self.region]
+        return self.info.deployments
 
     @classmethod
     def resolve(
@@ -81,10 +107,11 @@ class Endpoint:
         workspace_id = (workspace_id or "").strip() or None
         if workspace_id is not None and not _WORKSPACE_ID.match(workspace_id):
             raise InvalidEndpointError("workspace_id")
-        if region is Region.CUSTOM:
+        info = REGIONS[region]
+        if info.host is None:
             return cls._custom(url, workspace_id)
-        host = _HOSTS[region]
-        if "{workspace}" in host:
+        host = info.host
+        if info.needs_workspace:
             if workspace_id is None:
                 raise InvalidEndpointError("workspace_id")
             host = host.format(workspace=workspace_id.lower())
