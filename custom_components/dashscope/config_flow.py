@@ -28,6 +28,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED
 
 from .account import endpoint_from_data, timeouts_from_options
 from .client import (
@@ -282,10 +283,9 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             and (title is None or entry.title == title)
         )
         reload = unchanged or entry.state is not ConfigEntryState.LOADED
-        if title is None:
-            result = self.async_update_and_abort(entry, unique_id=unique_id, data=data)
-        else:
-            result = self.async_update_and_abort(entry, unique_id=unique_id, title=title, data=data)
+        result = self.async_update_and_abort(
+            entry, unique_id=unique_id, title=UNDEFINED if title is None else title, data=data
+        )
         if reload:  # after the update: the reload may start at once, reading the new data
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return result
