@@ -13,6 +13,8 @@ from custom_components.dashscope.client import (
     DashScopeAuthError,
     DashScopeClient,
     DashScopeConnectionError,
+    DashScopeModelNotFoundError,
+    DashScopeNoSpeechError,
     DashScopeTaskError,
     DashScopeTimeoutError,
     Endpoint,
@@ -187,9 +189,9 @@ async def test_unreachable_service(http, unused_tcp_port_factory, socket_enabled
 @pytest.mark.parametrize(
     ("code", "error"),
     [
-        ("ModelNotFound", DashScopeTaskError),
+        ("ModelNotFound", DashScopeModelNotFoundError),
         ("RequestTimeOut", DashScopeTaskError),
-        ("NO_VALID_AUDIO_ERROR", DashScopeTaskError),
+        ("NO_VALID_AUDIO_ERROR", DashScopeNoSpeechError),
         ("InvalidApiKey", DashScopeAuthError),
     ],
 )
@@ -199,16 +201,16 @@ async def test_task_failed(http, dashscope_server: RunningServer, fail_on, code,
     )
     with pytest.raises(error) as info:
         await recognize(make_client(http, dashscope_server), tone(1.0))
-    if error is DashScopeTaskError:
+    if error is not DashScopeAuthError:
         assert info.value.code == code
         assert info.value.message == "scripted"
 
 
 async def test_unknown_model_is_reported(http, dashscope_server: RunningServer) -> None:
     parameters = RecognitionParameters("fun-asr-realtime-2099-01-01", 16000)
-    with pytest.raises(DashScopeTaskError) as info:
+    with pytest.raises(DashScopeModelNotFoundError) as info:
         await recognize(make_client(http, dashscope_server), tone(0.2), parameters)
-    assert info.value.model_not_found
+    assert info.value.code == "ModelNotFound"
 
 
 async def test_connection_dropped_twice(http, dashscope_server: RunningServer) -> None:

@@ -10,6 +10,15 @@ from custom_components.dashscope.client import (
     MODELS,
     REGIONS,
     AudioFramer,
+    DashScopeAuthError,
+    DashScopeBadAudioError,
+    DashScopeModelNotFoundError,
+    DashScopeNoSpeechError,
+    DashScopeQuotaError,
+    DashScopeServiceError,
+    DashScopeTaskError,
+    DashScopeThrottledError,
+    DashScopeVocabularyMissingError,
     Endpoint,
     HintRule,
     InvalidEndpointError,
@@ -23,6 +32,7 @@ from custom_components.dashscope.client import (
     pcm_frame_bytes,
 )
 from custom_components.dashscope.client.endpoints import Deployment
+from custom_components.dashscope.client.errors import service_error
 from custom_components.dashscope.client.messages import (
     FinishTask,
     MessageError,
@@ -37,6 +47,7 @@ from custom_components.dashscope.client.messages import (
 from custom_components.dashscope.client.transcript import join_sentences
 
 from .audio import tone, wav_header
+from .conftest import API_KEY
 
 
 def event(name: str, payload: dict | None = None, **header: object) -> str:
@@ -351,3 +362,31 @@ def test_every_region_is_one_row_of_the_region_table() -> None:
         endpoint = Endpoint.resolve(region, workspace_id=workspace)
         assert endpoint.info is info
         assert endpoint.websocket_url.startswith(f"wss://{info.host.format(workspace='ws-1')}/")
+
+
+@pytest.mark.parametrize(
+    ("code", "task", "kind"),
+    [
+        ("InvalidApiKey", True, DashScopeAuthError),
+        ("AccessDenied", False, DashScopeAuthError),
+        ("ModelNotFound", True, DashScopeModelNotFoundError),
+        ("Throttling.RateQuota", True, DashScopeThrottledError),
+        ("Throttling.Concurrency", False, DashScopeThrottledError),
+        ("Throttling.AllocationQuota", False, DashScopeQuotaError),
+        ("BadRequest.ResourceNotExist", True, DashScopeVocabularyMissingError),
+        ("NotFound", False, DashScopeVocabularyMissingError),
+        ("NO_INPUT_AUDIO_ERROR", True, DashScopeNoSpeechError),
+        ("NO_VALID_AUDIO_ERROR", True, DashScopeNoSpeechError),
+        ("UNSUPPORTED_FORMAT", True, DashScopeBadAudioError),
+        ("RequestTimeOut", True, DashScopeTaskError),
+        ("InternalError", False, DashScopeServiceError),
+    ],
+)
+def test_each_service_code_has_one_class(code: str, task: bool, kind: type) -> None:
+    error = service_error(code, "message", task=task)
+    assert type(error) is kind
+    assert code in str(error)
+    assert API_KEY not in str(error)
+    if isinstance(error, DashScopeServiceError):
+        assert (error.code, error.message) == (code, "message")
+    assert isinstance(DashScopeQuotaError("q", ""), DashScopeThrottledError), "a retry may help"

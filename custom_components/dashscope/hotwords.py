@@ -28,7 +28,9 @@ from homeassistant.helpers.storage import Store
 from .client import (
     REGIONS,
     DashScopeError,
+    DashScopeQuotaError,
     DashScopeServiceError,
+    DashScopeVocabularyMissingError,
     Hotword,
     Region,
     VocabularyClient,
@@ -36,7 +38,6 @@ from .client import (
     model_info,
     parse_phrases,
 )
-from .client.errors import QUOTA_EXCEEDED_CODE
 from .const import (
     CONF_EXPOSED_NAMES,
     CONF_HOTWORDS,
@@ -50,7 +51,6 @@ from .recognizer import recognizer_subentries
 
 STORE_VERSION = 1
 ASSISTANT = "conversation"  # Assist: what "exposed" means
-VOCABULARY_MISSING_CODES = frozenset({"BadRequest.ResourceNotExist", "NotFound"})
 
 
 class StoredVocabulary(TypedDict):
@@ -209,17 +209,15 @@ class HotwordManager:
                 try:
                     await self._client.update(stored["vocabulary_id"], entries)
                     vocabulary_id = stored["vocabulary_id"]
-                except DashScopeServiceError as err:
-                    if err.code not in VOCABULARY_MISSING_CODES:
-                        raise
+                except DashScopeVocabularyMissingError:
                     vocabulary_id = await self._client.create(prefix, model, entries)
             else:
                 vocabulary_id = await self._client.create(prefix, model, entries)
+        except DashScopeQuotaError:
+            self._raise_limit_issue()
+            return
         except DashScopeServiceError as err:
-            if err.code == QUOTA_EXCEEDED_CODE:
-                self._raise_limit_issue()
-            else:
-                LOGGER.warning("Cannot upload the hotwords (%s entries): %s", len(entries), err)
+            LOGGER.warning("Cannot upload the hotwords (%s entries): %s", len(entries), err)
             return
         except DashScopeError as err:
             LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
@@ -250,9 +248,8 @@ class HotwordManager:
     async def _delete(self, stored: StoredVocabulary) -> None:
         try:
             await self._client.delete(stored["vocabulary_id"])
-        except DashScopeServiceError as err:
-            if err.code not in VOCABULARY_MISSING_CODES:
-                LOGGER.warning("Cannot delete vocabulary %s: %s", stored["vocabulary_id"], err)
+        except DashScopeVocabularyMissingError:
+            pass  # already gone
         except DashScopeError as err:
             LOGGER.warning("Cannot delete vocabulary %s: %s", stored["vocabulary_id"], err)
 

@@ -25,7 +25,7 @@ from .client import (
     DashScopeClient,
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeTaskError,
+    DashScopeModelNotFoundError,
     DashScopeTimeoutError,
     Deployment,
     ModelInfo,
@@ -119,9 +119,7 @@ def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
     return vol.Schema(fields)
 
 
-async def validate_recognition(  # noqa: PLR0911 - one return per outcome reads best
-    client: DashScopeClient, model: str
-) -> dict[str, str]:
+async def validate_recognition(client: DashScopeClient, model: str) -> dict[str, str]:
     """Open a real recognition session with `model`; return form errors (empty when fine)."""
     info = model_info(model)
     if not info.deployments & client.endpoint.deployments:
@@ -130,11 +128,8 @@ async def validate_recognition(  # noqa: PLR0911 - one return per outcome reads 
         await client.validate(model, info.preferred_sample_rate)
     except DashScopeAuthError:
         return {"base": "invalid_auth"}
-    except DashScopeTaskError as err:
-        if err.model_not_found:
-            return {CONF_MODEL: "model_not_available"}
-        LOGGER.warning("Validation of %s failed: %s", model, err)
-        return {"base": "unknown"}
+    except DashScopeModelNotFoundError:
+        return {CONF_MODEL: "model_not_available"}
     except (DashScopeConnectionError, DashScopeTimeoutError) as err:
         LOGGER.debug("Cannot reach %s: %s", client.endpoint.websocket_url, err)
         return {"base": "cannot_connect"}

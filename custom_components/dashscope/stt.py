@@ -30,7 +30,8 @@ from .client import (
     AudioSpec,
     DashScopeAuthError,
     DashScopeError,
-    DashScopeTaskError,
+    DashScopeModelNotFoundError,
+    DashScopeVocabularyMissingError,
     ModelInfo,
     RecognitionParameters,
     RecognitionSession,
@@ -50,7 +51,6 @@ from .const import (
     MIN_SPEECH_MS,
 )
 from .file_recognition import recognize_file
-from .hotwords import VOCABULARY_MISSING_CODES
 from .recognizer import recognition_options, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
 from .utterance import Endpointing, run_utterance
@@ -295,10 +295,10 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         """Tell the person what to fix: re-authenticate, or pick another model."""
         if isinstance(err, DashScopeAuthError):
             self._entry.async_start_reauth(self.hass)
-        elif isinstance(err, DashScopeTaskError) and err.code in VOCABULARY_MISSING_CODES:
+        elif isinstance(err, DashScopeVocabularyMissingError):
             # Deleted behind our back: make a new one; this utterance already failed.
             self._hotwords.async_forget(self._subentry.subentry_id)
-        elif isinstance(err, DashScopeTaskError) and err.model_not_found:
+        elif isinstance(err, DashScopeModelNotFoundError):
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,

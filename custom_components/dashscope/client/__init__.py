@@ -19,11 +19,17 @@ from .connections import ConnectionPool
 from .endpoints import REGIONS, Deployment, Endpoint, InvalidEndpointError, Region, RegionInfo
 from .errors import (
     DashScopeAuthError,
+    DashScopeBadAudioError,
     DashScopeConnectionError,
     DashScopeError,
+    DashScopeModelNotFoundError,
+    DashScopeNoSpeechError,
+    DashScopeQuotaError,
     DashScopeServiceError,
     DashScopeTaskError,
+    DashScopeThrottledError,
     DashScopeTimeoutError,
+    DashScopeVocabularyMissingError,
 )
 from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
@@ -40,12 +46,18 @@ __all__ = [
     "AudioSpec",
     "ConnectionPool",
     "DashScopeAuthError",
+    "DashScopeBadAudioError",
     "DashScopeClient",
     "DashScopeConnectionError",
     "DashScopeError",
+    "DashScopeModelNotFoundError",
+    "DashScopeNoSpeechError",
+    "DashScopeQuotaError",
     "DashScopeServiceError",
     "DashScopeTaskError",
+    "DashScopeThrottledError",
     "DashScopeTimeoutError",
+    "DashScopeVocabularyMissingError",
     "Deployment",
     "Endpoint",
     "HintRule",

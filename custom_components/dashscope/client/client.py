@@ -10,12 +10,10 @@ import aiohttp
 
 from .connections import ConnectionPool
 from .endpoints import Endpoint
-from .errors import DashScopeTaskError, DashScopeTimeoutError
+from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
 from .messages import RecognitionParameters
 from .session import RecognitionSession, RetryPolicy, Timeouts
 
-# A task that received only silence may fail with one of these; the key and model still work.
-_NO_SPEECH_CODES = frozenset({"NO_INPUT_AUDIO_ERROR", "NO_VALID_AUDIO_ERROR"})
 _VALIDATION_SAMPLE_RATE = 16000
 
 
@@ -72,9 +70,8 @@ class DashScopeClient:
             try:
                 async for _ in session.results():
                     pass
-            except DashScopeTaskError as err:
-                if err.code not in _NO_SPEECH_CODES:
-                    raise
+            except DashScopeNoSpeechError:
+                pass  # silence was sent: the key, endpoint and model work
 
     async def close(self) -> None:
         """Close every connection."""

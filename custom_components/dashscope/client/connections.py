@@ -22,7 +22,7 @@ from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeTaskError,
+    service_error,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class ConnectionPool:
             if err.status in (401, 403):
                 raise DashScopeAuthError(f"API key refused (HTTP {err.status})") from err
             if err.status == HTTPStatus.TOO_MANY_REQUESTS:
-                raise DashScopeTaskError(THROTTLED_CODE, "HTTP 429 on connect") from err
+                raise service_error(THROTTLED_CODE, "HTTP 429 on connect") from err
             raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
         except (aiohttp.ClientError, OSError) as err:
             raise DashScopeConnectionError(

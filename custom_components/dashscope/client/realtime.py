@@ -10,12 +10,10 @@ import aiohttp
 
 from .connections import Connection
 from .errors import (
-    AUTH_ERROR_CODES,
-    DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeTaskError,
     DashScopeTimeoutError,
+    service_error,
 )
 from .messages import (
     FinishTask,
@@ -37,9 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 
 def task_error(event: TaskFailed) -> DashScopeError:
     """Convert a `task-failed` event into the matching exception."""
-    if event.code in AUTH_ERROR_CODES:
-        return DashScopeAuthError(f"{event.code}: {event.message}")
-    return DashScopeTaskError(event.code, event.message)
+    return service_error(event.code, event.message, task=True)
 
 
 class RecognitionTask:

@@ -13,8 +13,8 @@ from .endpoints import Endpoint
 from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
-    DashScopeServiceError,
     DashScopeTimeoutError,
+    service_error,
 )
 from .hotwords import Hotword
 
@@ -75,7 +75,7 @@ class HttpApi:
         ):
             details = data if isinstance(data, dict) else {}
             code = details.get("code") or f"HTTP {status}"
-            raise DashScopeServiceError(str(code), str(details.get("message") or ""))
+            raise service_error(str(code), str(details.get("message") or ""))
         return data
 
 

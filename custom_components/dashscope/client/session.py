@@ -21,7 +21,7 @@ from .connections import ConnectionPool
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeTaskError,
+    DashScopeThrottledError,
     DashScopeTimeoutError,
 )
 from .messages import RecognitionParameters
@@ -306,7 +306,7 @@ class RecognitionSession:
             self.stats.retried_after.append("ConnectionLost")
             _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
             return
-        if isinstance(err, DashScopeTaskError) and err.throttled:
+        if isinstance(err, DashScopeThrottledError):
             backoff = self._policy.throttle_backoff
             loop = asyncio.get_running_loop()
             if (
