@@ -8,20 +8,19 @@ from dataclasses import dataclass, field
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import endpoint_from_data, timeouts_from_options
 from .client import (
-    DashScopeAuthError,
     DashScopeClient,
     DashScopeError,
     RecognitionStats,
     VocabularyClient,
 )
 from .const import DOMAIN, RECENT_RECOGNITIONS
+from .failures import setup_error
 from .hotwords import HotwordManager
 from .services import async_setup_services
 
@@ -59,16 +58,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
     )
     try:
         await client.connect()
-    except DashScopeAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
     except DashScopeError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise setup_error(err) from err
     hotwords = HotwordManager(hass, entry, _vocabulary_client(hass, entry))
     await hotwords.async_load()
     entry.runtime_data = DashScopeRuntimeData(client, hotwords)

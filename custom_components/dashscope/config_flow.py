@@ -33,7 +33,6 @@ from homeassistant.helpers.typing import UNDEFINED
 from .account import endpoint_from_data, timeouts_from_options
 from .client import (
     DEFAULT_MODEL,
-    DashScopeAuthError,
     DashScopeClient,
     DashScopeError,
     Endpoint,
@@ -48,9 +47,9 @@ from .const import (
     CONF_URL,
     CONF_WORKSPACE_ID,
     DOMAIN,
-    LOGGER,
     SUBENTRY_RECOGNIZER,
 )
+from .failures import form_errors
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
 from .validation import vol
@@ -102,11 +101,8 @@ async def _validate_account(
             return endpoint, await validate_recognition(client, model)
         try:
             await client.connect()
-        except DashScopeAuthError:
-            return endpoint, {"base": "invalid_auth"}
         except DashScopeError as err:
-            LOGGER.debug("Cannot reach %s: %s", endpoint.websocket_url, err)
-            return endpoint, {"base": "cannot_connect"}
+            return endpoint, form_errors(err, endpoint.websocket_url)
     return endpoint, {}
 
 

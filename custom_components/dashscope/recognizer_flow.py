@@ -21,12 +21,8 @@ from homeassistant.helpers.selector import (
 
 from .client import (
     DEFAULT_MODEL,
-    DashScopeAuthError,
     DashScopeClient,
-    DashScopeConnectionError,
     DashScopeError,
-    DashScopeModelNotFoundError,
-    DashScopeTimeoutError,
     Deployment,
     ModelInfo,
     Region,
@@ -41,8 +37,8 @@ from .const import (
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
-    LOGGER,
 )
+from .failures import form_errors
 from .hotwords import supports_hotwords
 from .recognizer import END_OF_SPEECH_DEFAULT, SETTING_DEFAULTS, recognizer_title
 from .validation import vol
@@ -126,16 +122,8 @@ async def validate_recognition(client: DashScopeClient, model: str) -> dict[str,
         return {CONF_MODEL: "model_not_available"}
     try:
         await client.validate(model, info.preferred_sample_rate)
-    except DashScopeAuthError:
-        return {"base": "invalid_auth"}
-    except DashScopeModelNotFoundError:
-        return {CONF_MODEL: "model_not_available"}
-    except (DashScopeConnectionError, DashScopeTimeoutError) as err:
-        LOGGER.debug("Cannot reach %s: %s", client.endpoint.websocket_url, err)
-        return {"base": "cannot_connect"}
     except DashScopeError as err:
-        LOGGER.warning("Validation of %s failed: %s", model, err)
-        return {"base": "unknown"}
+        return form_errors(err, f"{model} at {client.endpoint.websocket_url}")
     return {}
 
 

@@ -22,12 +22,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .account import endpoint_from_data
 from .client import (
     DashScopeError,
-    DashScopeTimeoutError,
     UnsupportedAudioError,
 )
 from .client.files import AudioFile, read_audio_file
 from .client.transcription import TranscriptionClient, TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
+from .failures import action_error
 from .validation import vol
 
 SERVICE_TRANSCRIBE_FILE = "transcribe_file"
@@ -85,20 +85,6 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _service_error(err: DashScopeError) -> HomeAssistantError:
-    if isinstance(err, DashScopeTimeoutError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="transcription_timeout",
-            translation_placeholders={"error": str(err)},
-        )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="service_error",
-        translation_placeholders={"error": str(err)},
-    )
-
-
 async def _allowed_file(hass: HomeAssistant, path_text: str) -> Path:
     """Refuse anything outside `allowlist_external_dirs`, and files that do not exist."""
     path = await hass.async_add_executor_job(Path(path_text).resolve)
@@ -153,7 +139,7 @@ async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
     except UnsupportedAudioError as err:
         raise _invalid("unsupported_format", path=shown, error=str(err)) from err
     except DashScopeError as err:
-        raise _service_error(err) from err
+        raise action_error(err) from err
     return response
 
 
@@ -188,7 +174,7 @@ async def _transcribe_url(call: ServiceCall) -> ServiceResponse:
             TranscriptionJob(model, urls, parameters), within=call.data[ATTR_TIMEOUT]
         )
     except DashScopeError as err:
-        raise _service_error(err) from err
+        raise action_error(err) from err
     return {"task_id": task_id, "files": [file.as_dict() for file in files]}
 
 

@@ -28,10 +28,7 @@ from . import DashScopeConfigEntry
 from .client import (
     AudioInput,
     AudioSpec,
-    DashScopeAuthError,
     DashScopeError,
-    DashScopeModelNotFoundError,
-    DashScopeVocabularyMissingError,
     ModelInfo,
     RecognitionParameters,
     RecognitionSession,
@@ -45,11 +42,11 @@ from .const import (
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     DOMAIN,
-    ISSUE_MODEL_NOT_FOUND,
     LOGGER,
     MAX_UTTERANCE_SECONDS,
     MIN_SPEECH_MS,
 )
+from .failures import async_recognition_failed, model_issue_id
 from .file_recognition import recognize_file
 from .recognizer import recognition_options, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
@@ -86,7 +83,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         self._client = entry.runtime_data.client
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._recognitions = entry.runtime_data.recognitions
-        self._issue_id = f"{ISSUE_MODEL_NOT_FOUND}_{subentry.subentry_id}"
+        self._issue_id = model_issue_id(subentry.subentry_id)
         self._subentry = subentry
         self._hotwords = entry.runtime_data.hotwords
         self._model = model_info(subentry.data[CONF_MODEL])
@@ -235,7 +232,15 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             )
             session.stats.error_code = getattr(err, "code", type(err).__name__)
             self._record(session)
-            self._handle_error(err)
+            async_recognition_failed(
+                self.hass,
+                err,
+                entry=self._entry,
+                recognizer_id=self._subentry.subentry_id,
+                hotwords=self._hotwords,
+                model=self._model.name,
+                endpoint=self._client.endpoint.websocket_url,
+            )
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         self._record(session)
@@ -290,24 +295,3 @@ class DashScopeSpeechToText(SpeechToTextEntity):
     def _record(self, session: RecognitionSession) -> None:
         """Keep the session's numbers for diagnostics."""
         self._recognitions.append(session.stats)
-
-    def _handle_error(self, err: DashScopeError) -> None:
-        """Tell the person what to fix: re-authenticate, or pick another model."""
-        if isinstance(err, DashScopeAuthError):
-            self._entry.async_start_reauth(self.hass)
-        elif isinstance(err, DashScopeVocabularyMissingError):
-            # Deleted behind our back: make a new one; this utterance already failed.
-            self._hotwords.async_forget(self._subentry.subentry_id)
-        elif isinstance(err, DashScopeModelNotFoundError):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_MODEL_NOT_FOUND,
-                translation_placeholders={
-                    "model": self._model.name,
-                    "endpoint": self._client.endpoint.websocket_url,
-                },
-            )

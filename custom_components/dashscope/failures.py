@@ -1,0 +1,96 @@
+"""How the client's errors reach people: form errors, set-up states and action errors.
+
+Every flow, the set-up and the actions translate DashScope errors here and nowhere else; the
+classes come from the client's one error tree (`client/errors.py`). The stt entity never
+raises: it logs, returns an ERROR result and asks `recognition_failed` what to repair.
+"""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
+from homeassistant.helpers import issue_registry as ir
+
+from .client import (
+    DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeError,
+    DashScopeModelNotFoundError,
+    DashScopeThrottledError,
+    DashScopeTimeoutError,
+    DashScopeVocabularyMissingError,
+)
+from .const import CONF_MODEL, DOMAIN, ISSUE_MODEL_NOT_FOUND, LOGGER
+from .hotwords import HotwordManager
+
+
+def form_errors(err: DashScopeError, what: str) -> dict[str, str]:
+    """Return the form errors for a failed check of `what` (an endpoint or a model)."""
+    if isinstance(err, DashScopeAuthError):
+        return {"base": "invalid_auth"}
+    if isinstance(err, DashScopeModelNotFoundError):
+        return {CONF_MODEL: "model_not_available"}
+    # Throttled: the service cannot take the check now, as when it cannot be reached.
+    if isinstance(err, DashScopeConnectionError | DashScopeTimeoutError | DashScopeThrottledError):
+        LOGGER.debug("Cannot reach %s: %s", what, err)
+        return {"base": "cannot_connect"}
+    LOGGER.warning("Validation of %s failed: %s", what, err)
+    return {"base": "unknown"}
+
+
+def setup_error(err: DashScopeError) -> HomeAssistantError:
+    """Return what an account's set-up raises: reauth for a refused key, else retry later."""
+    if isinstance(err, DashScopeAuthError):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+    return ConfigEntryNotReady(
+        translation_domain=DOMAIN,
+        translation_key="cannot_connect",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def action_error(err: DashScopeError) -> HomeAssistantError:
+    """Return the error an action raises when the service failed it."""
+    key = "transcription_timeout" if isinstance(err, DashScopeTimeoutError) else "service_error"
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"error": str(err)}
+    )
+
+
+def model_issue_id(recognizer_id: str) -> str:
+    """Return the id of the repair issue raised when a recognizer's model is not found."""
+    return f"{ISSUE_MODEL_NOT_FOUND}_{recognizer_id}"
+
+
+@callback
+def async_recognition_failed(
+    hass: HomeAssistant,
+    err: DashScopeError,
+    *,
+    entry: ConfigEntry,
+    recognizer_id: str,
+    hotwords: HotwordManager,
+    model: str,
+    endpoint: str,
+) -> None:
+    """Tell the person what to fix after a failed recognition: reauth, or another model."""
+    if isinstance(err, DashScopeAuthError):
+        entry.async_start_reauth(hass)
+    elif isinstance(err, DashScopeVocabularyMissingError):
+        # Deleted behind our back: make a new one; this utterance already failed.
+        hotwords.async_forget(recognizer_id)
+    elif isinstance(err, DashScopeModelNotFoundError):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            model_issue_id(recognizer_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_MODEL_NOT_FOUND,
+            translation_placeholders={"model": model, "endpoint": endpoint},
+        )
