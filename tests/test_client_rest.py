@@ -14,6 +14,7 @@ from custom_components.dashscope.client import (
     Region,
     VocabularyClient,
 )
+from custom_components.dashscope.client.rest import HttpApi
 
 from .conftest import API_KEY, RunningServer
 
@@ -25,7 +26,7 @@ async def http() -> aiohttp.ClientSession:
 
 
 def vocabularies(http, server: RunningServer, key: str = API_KEY) -> VocabularyClient:
-    return VocabularyClient(http, key, Endpoint.resolve(Region.CUSTOM, url=server.url))
+    return VocabularyClient(HttpApi(http, key, Endpoint.resolve(Region.CUSTOM, url=server.url)))
 
 
 async def test_life_cycle(http, dashscope_server: RunningServer) -> None:
@@ -59,7 +60,7 @@ async def test_errors(http, dashscope_server: RunningServer, unused_tcp_port_fac
     assert info.value.code == "InvalidParameter"
     endpoint = Endpoint.resolve(Region.CUSTOM, url=f"ws://127.0.0.1:{unused_tcp_port_factory()}")
     with pytest.raises(DashScopeConnectionError):
-        await VocabularyClient(http, API_KEY, endpoint).list("ha")
+        await VocabularyClient(HttpApi(http, API_KEY, endpoint)).list("ha")
 
 
 async def test_non_json_error_answer(http, dashscope_server: RunningServer) -> None:
@@ -68,9 +69,11 @@ async def test_non_json_error_answer(http, dashscope_server: RunningServer) -> N
         Region.CUSTOM, url=dashscope_server.url.replace("/api-ws/v1/inference", "/nowhere")
     )
     client = VocabularyClient(
-        http,
-        API_KEY,
-        Endpoint(endpoint.region, endpoint.websocket_url, endpoint.http_base_url + "/nowhere"),
+        HttpApi(
+            http,
+            API_KEY,
+            Endpoint(endpoint.region, endpoint.websocket_url, endpoint.http_base_url + "/nowhere"),
+        )
     )
     with pytest.raises(DashScopeServiceError) as info:
         await client.list("ha")

@@ -18,6 +18,7 @@ from custom_components.dashscope.client import (
     Region,
     transcription,
 )
+from custom_components.dashscope.client.rest import HttpApi
 from custom_components.dashscope.client.transcription import TranscriptionClient, TranscriptionJob
 from custom_components.dashscope.const import DOMAIN
 
@@ -196,7 +197,9 @@ async def http() -> aiohttp.ClientSession:
 
 
 def client(http: aiohttp.ClientSession, server: RunningServer) -> TranscriptionClient:
-    return TranscriptionClient(http, API_KEY, Endpoint.resolve(Region.CUSTOM, url=server.url))
+    return TranscriptionClient(
+        HttpApi(http, API_KEY, Endpoint.resolve(Region.CUSTOM, url=server.url))
+    )
 
 
 async def test_polls_back_off(http, dashscope_server: RunningServer) -> None:

@@ -17,7 +17,6 @@ from .client import (
     DashScopeClient,
     DashScopeError,
     RecognitionStats,
-    VocabularyClient,
 )
 from .const import DOMAIN, RECENT_RECOGNITIONS
 from .failures import setup_error
@@ -50,17 +49,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 
 async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
     """Set up one DashScope account; the first connection is opened now and kept warm."""
-    client = DashScopeClient(
-        async_get_clientsession(hass),
-        entry.data[CONF_API_KEY],
-        endpoint_from_data(entry.data),
-        timeouts=timeouts_from_options(entry.options),
-    )
+    client = _client(hass, entry)
     try:
         await client.connect()
     except DashScopeError as err:
         raise setup_error(err) from err
-    hotwords = HotwordManager(hass, entry, _vocabulary_client(hass, entry))
+    hotwords = HotwordManager(hass, entry, client.vocabularies)
     await hotwords.async_load()
     entry.runtime_data = DashScopeRuntimeData(client, hotwords)
     entry.async_on_unload(client.close)
@@ -72,15 +66,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
     return True
 
 
-def _vocabulary_client(hass: HomeAssistant, entry: ConfigEntry) -> VocabularyClient:
-    return VocabularyClient(
-        async_get_clientsession(hass), entry.data[CONF_API_KEY], endpoint_from_data(entry.data)
+def _client(hass: HomeAssistant, entry: ConfigEntry) -> DashScopeClient:
+    """Return the account's client: recognition, vocabularies and transcriptions."""
+    return DashScopeClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_API_KEY],
+        endpoint_from_data(entry.data),
+        timeouts=timeouts_from_options(entry.options),
     )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:
     """Delete the account's vocabularies from the service when the entry is removed."""
-    await HotwordManager(hass, entry, _vocabulary_client(hass, entry)).async_remove_all()
+    await HotwordManager(hass, entry, _client(hass, entry).vocabularies).async_remove_all()
 
 
 async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:

@@ -17,15 +17,13 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .account import endpoint_from_data
 from .client import (
     DashScopeError,
     UnsupportedAudioError,
 )
 from .client.files import AudioFile, read_audio_file
-from .client.transcription import TranscriptionClient, TranscriptionJob
+from .client.transcription import TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
 from .failures import action_error
 from .validation import vol
@@ -151,9 +149,7 @@ async def _transcribe_url(call: ServiceCall) -> ServiceResponse:
     for url in call.data[ATTR_URLS]:
         if not url.startswith(("http://", "https://")):
             raise _invalid("url_not_http", url=url)
-    client = TranscriptionClient(
-        async_get_clientsession(hass), entry.data["api_key"], endpoint_from_data(entry.data)
-    )
+    client = entry.runtime_data.client.transcriptions
     model = call.data[CONF_MODEL]
     urls = list(call.data[ATTR_URLS])
     try:

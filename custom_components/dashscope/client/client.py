@@ -12,7 +12,9 @@ from .connections import ConnectionPool
 from .endpoints import Endpoint
 from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
 from .messages import RecognitionParameters
+from .rest import HttpApi, VocabularyClient
 from .session import RecognitionSession, RetryPolicy, Timeouts
+from .transcription import TranscriptionClient
 
 _VALIDATION_SAMPLE_RATE = 16000
 
@@ -34,6 +36,9 @@ class DashScopeClient:
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self.connections = ConnectionPool(http, endpoint, api_key)
+        api = HttpApi(http, api_key, endpoint)
+        self.vocabularies = VocabularyClient(api)  # hotwords
+        self.transcriptions = TranscriptionClient(api)  # recordings (the file API)
 
     def __repr__(self) -> str:
         """Describe the client without its key."""

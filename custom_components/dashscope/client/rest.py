@@ -31,7 +31,7 @@ class HttpApi:
 
     def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
         """Use the account's key on the endpoint's HTTP base URL."""
-        self._http = http
+        self.http = http
         self._api_key = api_key
         self._endpoint = endpoint
 
@@ -48,7 +48,7 @@ class HttpApi:
         """Return the JSON answer; `require` names a key a successful answer must have."""
         all_headers = self._endpoint.headers(self._api_key) | (headers or {})
         try:
-            async with self._http.request(
+            async with self.http.request(
                 method,
                 self._endpoint.http_base_url + path,
                 json=json_body,
@@ -82,9 +82,9 @@ class HttpApi:
 class VocabularyClient:
     """Create, update, list and delete hotword vocabularies of one account."""
 
-    def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
-        """Use the account's key on the endpoint's HTTP base URL."""
-        self._api = HttpApi(http, api_key, endpoint)
+    def __init__(self, api: HttpApi) -> None:
+        """Use the account's HTTP API."""
+        self._api = api
 
     async def create(self, prefix: str, target_model: str, entries: Iterable[Hotword]) -> str:
         """Create a vocabulary; return its id."""

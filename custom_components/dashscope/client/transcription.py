@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 
-from .endpoints import Endpoint
 from .errors import (
     DashScopeConnectionError,
     DashScopeServiceError,
@@ -62,10 +61,10 @@ class TranscriptionJob:
 class TranscriptionClient:
     """Submit recordings, poll until they are done, fetch the results."""
 
-    def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
-        """Use the account's key on the endpoint's HTTP base URL."""
-        self._http = http  # for the upload host and result URLs, which take no key
-        self._api = HttpApi(http, api_key, endpoint)
+    def __init__(self, api: HttpApi) -> None:
+        """Use the account's HTTP API (and its session for the upload host and result URLs)."""
+        self._http = api.http  # the upload host and result URLs take no key
+        self._api = api
 
     async def transcribe(
         self, job: TranscriptionJob, *, within: float
