@@ -10,7 +10,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .client import ModelInfo, model_info
-from .client.catalog import Parameter
+from .client.parameters import PARAMETERS, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
     CONF_END_OF_SPEECH,
@@ -24,41 +24,10 @@ from .const import (
 # later); before that the pipeline's own VAD keeps ending the stream too.
 END_OF_SPEECH_DEFAULT = hasattr(stt, "SpeechAudioProcessing")
 
-# Defaults for voice commands: low latency (VAD segmentation, short silences), tidy text.
-SETTING_DEFAULTS: dict[Parameter, bool | int | float] = {
-    Parameter.PUNCTUATION: True,
-    Parameter.INVERSE_TEXT_NORMALIZATION: True,
-    Parameter.DISFLUENCY_REMOVAL: False,
-    Parameter.SEMANTIC_PUNCTUATION: False,
-    Parameter.MAX_SENTENCE_SILENCE: 500,
-    Parameter.MULTI_THRESHOLD_MODE: False,
-}
-# The settings offered, in form order (a model shows those it accepts).
-SETTINGS: tuple[Parameter, ...] = (
-    Parameter.PUNCTUATION,
-    Parameter.INVERSE_TEXT_NORMALIZATION,
-    Parameter.DISFLUENCY_REMOVAL,
-    Parameter.SEMANTIC_PUNCTUATION,
-    Parameter.MAX_SENTENCE_SILENCE,
-    Parameter.MULTI_THRESHOLD_MODE,
-    Parameter.SPEECH_NOISE_THRESHOLD,
-)
-
 
 def recognition_options(model: ModelInfo, data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """Return the task parameters a recognizer's settings ask for, as the model takes them."""
-    options: list[tuple[str, Any]] = []
-    semantic = bool(data.get(Parameter.SEMANTIC_PUNCTUATION, False))
-    for parameter in SETTINGS:
-        if parameter not in model.parameters or parameter.value not in data:
-            continue
-        if parameter is Parameter.MAX_SENTENCE_SILENCE and semantic:
-            continue  # only applies to VAD segmentation
-        value = data[parameter.value]
-        if parameter is Parameter.MAX_SENTENCE_SILENCE:
-            value = int(value)
-        options.append((parameter.value, value))
-    return tuple(options)
+    return task_options(model.parameters, dict(data))
 
 
 def default_recognizer(model: str) -> dict[str, Any]:
@@ -70,7 +39,13 @@ def default_recognizer(model: str) -> dict[str, Any]:
         CONF_AUTO_LANGUAGE: False,
         CONF_END_OF_SPEECH: END_OF_SPEECH_DEFAULT,
     }
-    data.update({p.value: value for p, value in SETTING_DEFAULTS.items() if p in info.parameters})
+    data.update(
+        {
+            spec.parameter.value: spec.default
+            for spec in PARAMETERS
+            if spec.setting and spec.default is not None and spec.parameter in info.parameters
+        }
+    )
     return data
 
 

@@ -29,7 +29,7 @@ from .client import (
     model_info,
     models_for,
 )
-from .client.catalog import Parameter
+from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
     CONF_AUTO_LANGUAGE,
     CONF_END_OF_SPEECH,
@@ -40,24 +40,25 @@ from .const import (
 )
 from .failures import form_errors
 from .hotwords import supports_hotwords
-from .recognizer import END_OF_SPEECH_DEFAULT, SETTING_DEFAULTS, recognizer_title
+from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_title
 from .validation import vol
 
-_SETTING_SELECTORS: dict[Parameter, Any] = {
-    Parameter.PUNCTUATION: BooleanSelector(),
-    Parameter.INVERSE_TEXT_NORMALIZATION: BooleanSelector(),
-    Parameter.DISFLUENCY_REMOVAL: BooleanSelector(),
-    Parameter.SEMANTIC_PUNCTUATION: BooleanSelector(),
-    Parameter.MAX_SENTENCE_SILENCE: NumberSelector(
-        NumberSelectorConfig(
-            min=200, max=6000, step=50, unit_of_measurement="ms", mode=NumberSelectorMode.BOX
-        )
-    ),
-    Parameter.MULTI_THRESHOLD_MODE: BooleanSelector(),
-    Parameter.SPEECH_NOISE_THRESHOLD: NumberSelector(
-        NumberSelectorConfig(min=-1.0, max=1.0, step=0.05, mode=NumberSelectorMode.SLIDER)
-    ),
-}
+
+def _setting_selector(spec: ParameterSpec) -> BooleanSelector | NumberSelector:
+    """Return the form field of a recognition option, from the parameter table."""
+    if spec.kind == "bool":
+        return BooleanSelector()
+    # A box, not a slider: an option left empty shows as empty (the service's default).
+    config = NumberSelectorConfig(
+        step=spec.step if spec.step is not None else "any", mode=NumberSelectorMode.BOX
+    )
+    if spec.minimum is not None:
+        config["min"] = spec.minimum
+    if spec.maximum is not None:
+        config["max"] = spec.maximum
+    if spec.unit is not None:
+        config["unit_of_measurement"] = spec.unit
+    return NumberSelector(config)
 
 
 def model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
@@ -105,13 +106,15 @@ def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             TextSelectorConfig(multiline=True)
         )
         fields[vol.Optional(CONF_EXPOSED_NAMES, default=False)] = BooleanSelector()
-    for parameter, selector in _SETTING_SELECTORS.items():
-        if parameter not in model.parameters:
+    for spec in PARAMETERS:
+        if not spec.setting or spec.parameter not in model.parameters:
             continue
-        if parameter in SETTING_DEFAULTS:
-            fields[vol.Optional(parameter.value, default=SETTING_DEFAULTS[parameter])] = selector
-        else:
-            fields[vol.Optional(parameter.value)] = selector
+        key = (
+            vol.Optional(spec.parameter.value)
+            if spec.default is None
+            else vol.Optional(spec.parameter.value, default=spec.default)
+        )
+        fields[key] = _setting_selector(spec)
     return vol.Schema(fields)
 
 

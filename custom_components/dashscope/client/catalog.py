@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .endpoints import Deployment
+from .parameters import Family, Parameter, family_parameters
 
 BEIJING = frozenset({Deployment.BEIJING})
 EVERYWHERE = frozenset(Deployment)
@@ -27,37 +28,9 @@ class HintRule(StrEnum):
     NONE = "none"  # the model takes no hints (Chinese-only Paraformer models)
 
 
-class Parameter(StrEnum):
-    """Optional recognition parameters a model may accept."""
-
-    PUNCTUATION = "punctuation_prediction_enabled"
-    INVERSE_TEXT_NORMALIZATION = "inverse_text_normalization_enabled"
-    DISFLUENCY_REMOVAL = "disfluency_removal_enabled"
-    SEMANTIC_PUNCTUATION = "semantic_punctuation_enabled"
-    MAX_SENTENCE_SILENCE = "max_sentence_silence"
-    MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
-    SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
-    HEARTBEAT = "heartbeat"
-
-
-_VAD = frozenset(
-    {
-        Parameter.SEMANTIC_PUNCTUATION,
-        Parameter.MAX_SENTENCE_SILENCE,
-        Parameter.MULTI_THRESHOLD_MODE,
-        Parameter.HEARTBEAT,
-    }
-)
-FUN_ASR_PARAMETERS = _VAD | {Parameter.PUNCTUATION, Parameter.SPEECH_NOISE_THRESHOLD}
-PARAFORMER_V2_PARAMETERS = _VAD | {
-    Parameter.PUNCTUATION,
-    Parameter.INVERSE_TEXT_NORMALIZATION,
-    Parameter.DISFLUENCY_REMOVAL,
-}
-PARAFORMER_V1_PARAMETERS = _VAD | {
-    Parameter.INVERSE_TEXT_NORMALIZATION,
-    Parameter.DISFLUENCY_REMOVAL,
-}
+FUN_ASR_PARAMETERS = family_parameters(Family.FUN_ASR)
+PARAFORMER_V2_PARAMETERS = family_parameters(Family.PARAFORMER_V2)
+PARAFORMER_V1_PARAMETERS = family_parameters(Family.PARAFORMER_V1)
 
 # The codes fun-asr-realtime (= -2025-11-07) accepts as its (first) language hint.
 FUN_ASR_CODES = (

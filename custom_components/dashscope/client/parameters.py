@@ -1,0 +1,126 @@
+"""The recognition parameter table: each option's kind, default, range and which models take it.
+
+The engine form's fields, a new engine's defaults, the task's `parameters` and the model
+families' parameter sets are all derived from `PARAMETERS`: a new option is one row here
+(plus its two translations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Parameter(StrEnum):
+    """Optional recognition parameters a model may accept (their names on the wire)."""
+
+    PUNCTUATION = "punctuation_prediction_enabled"
+    INVERSE_TEXT_NORMALIZATION = "inverse_text_normalization_enabled"
+    DISFLUENCY_REMOVAL = "disfluency_removal_enabled"
+    SEMANTIC_PUNCTUATION = "semantic_punctuation_enabled"
+    MAX_SENTENCE_SILENCE = "max_sentence_silence"
+    MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
+    SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
+    HEARTBEAT = "heartbeat"
+
+
+class Family(StrEnum):
+    """Model families that share a parameter set."""
+
+    FUN_ASR = "fun_asr"
+    PARAFORMER_V2 = "paraformer_v2"
+    PARAFORMER_V1 = "paraformer_v1"
+
+
+_ALL = frozenset(Family)
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSpec:
+    """One recognition option."""
+
+    parameter: Parameter
+    kind: Literal["bool", "int", "float"]
+    families: frozenset[Family]
+    default: bool | int | float | None = None  # None: the service's own, nothing is sent
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    unit: str | None = None
+    not_with: Parameter | None = None  # not sent while this (boolean) option is on
+    setting: bool = True  # offered in the engine's form
+
+    def wire_value(self, value: Any) -> bool | int | float:
+        """Return a stored value as the service takes it."""
+        if self.kind == "bool":
+            return bool(value)
+        return int(value) if self.kind == "int" else float(value)
+
+
+# In form order. Defaults are for voice commands: low latency (VAD segmentation, short
+# silences) and tidy text.
+PARAMETERS: tuple[ParameterSpec, ...] = (
+    ParameterSpec(
+        Parameter.PUNCTUATION,
+        "bool",
+        frozenset({Family.FUN_ASR, Family.PARAFORMER_V2}),
+        default=True,
+    ),
+    ParameterSpec(
+        Parameter.INVERSE_TEXT_NORMALIZATION,
+        "bool",
+        frozenset({Family.PARAFORMER_V2, Family.PARAFORMER_V1}),
+        default=True,
+    ),
+    ParameterSpec(
+        Parameter.DISFLUENCY_REMOVAL,
+        "bool",
+        frozenset({Family.PARAFORMER_V2, Family.PARAFORMER_V1}),
+        default=False,
+    ),
+    ParameterSpec(Parameter.SEMANTIC_PUNCTUATION, "bool", _ALL, default=False),
+    ParameterSpec(
+        Parameter.MAX_SENTENCE_SILENCE,
+        "int",
+        _ALL,
+        default=500,
+        minimum=200,
+        maximum=6000,
+        step=50,
+        unit="ms",
+        not_with=Parameter.SEMANTIC_PUNCTUATION,  # only applies to VAD segmentation
+    ),
+    ParameterSpec(Parameter.MULTI_THRESHOLD_MODE, "bool", _ALL, default=False),
+    ParameterSpec(
+        Parameter.SPEECH_NOISE_THRESHOLD,
+        "float",
+        frozenset({Family.FUN_ASR}),
+        minimum=-1.0,
+        maximum=1.0,
+        step=0.05,
+    ),
+    ParameterSpec(Parameter.HEARTBEAT, "bool", _ALL, setting=False),
+)
+SPECS: dict[Parameter, ParameterSpec] = {spec.parameter: spec for spec in PARAMETERS}
+
+
+def family_parameters(family: Family) -> frozenset[Parameter]:
+    """Return the parameters a model family takes."""
+    return frozenset(spec.parameter for spec in PARAMETERS if family in spec.families)
+
+
+def task_options(
+    accepted: frozenset[Parameter], settings: dict[str, Any]
+) -> tuple[tuple[str, bool | int | float], ...]:
+    """Return the task parameters an engine's stored settings ask for, as the model takes them."""
+    options: list[tuple[str, bool | int | float]] = []
+    for spec in PARAMETERS:
+        if not spec.setting or spec.parameter not in accepted:
+            continue
+        if spec.parameter.value not in settings or settings[spec.parameter.value] is None:
+            continue
+        if spec.not_with is not None and settings.get(spec.not_with.value):
+            continue
+        options.append((spec.parameter.value, spec.wire_value(settings[spec.parameter.value])))
+    return tuple(options)
