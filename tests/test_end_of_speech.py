@@ -14,10 +14,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dashscope import stt as dashscope_stt
-from custom_components.dashscope.client import Timeouts
+from custom_components.dashscope.client import Endpointing, Timeouts
 from custom_components.dashscope.const import CONF_END_OF_SPEECH
 from custom_components.dashscope.recognizer import default_recognizer
-from custom_components.dashscope.utterance import Endpointing
 
 from .audio import CHUNK_BYTES, tone
 from .conftest import ENTITY_ID, SERVICE_ENDS_SPEECH, RunningServer

@@ -30,5 +30,3 @@ HOTWORD_REFRESH_COOLDOWN: Final = 10.0  # seconds: registry edits come in bursts
 EVENT_TRANSCRIPT: Final = "dashscope_transcript"
 EVENT_TYPE_RECOGNIZED: Final = "recognized"
 SIGNAL_TRANSCRIPT: Final = "dashscope_transcript_{}"  # formatted with the recognizer's id
-MAX_UTTERANCE_SECONDS: Final = 15.0  # like the pipeline's own cap, when the service ends speech
-MIN_SPEECH_MS: Final = 300  # speech before the service's end of a sentence ends the command

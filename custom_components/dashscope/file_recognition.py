@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .client import AudioInput, AudioSpec
+from .client import AudioInput, AudioSpec, Endpointing
 from .client.files import AudioFile, paced
 from .transcript import TranscriptRecord
-from .utterance import Endpointing, run_utterance
 
 if TYPE_CHECKING:
     from .stt import DashScopeSpeechToText
@@ -28,7 +27,7 @@ async def recognize_file(
     session = engine.recognition(language, audio)
     async with session:
         stream = paced(audio_file.data, audio_file.duration, speed)
-        async for _ in run_utterance(session, stream, audio, Endpointing()):
+        async for _ in session.stream(stream, audio, Endpointing()):
             pass
     transcript = session.transcript
     record = TranscriptRecord.from_transcript(

@@ -29,6 +29,7 @@ from .client import (
     AudioInput,
     AudioSpec,
     DashScopeError,
+    Endpointing,
     ModelInfo,
     RecognitionParameters,
     RecognitionSession,
@@ -43,14 +44,11 @@ from .const import (
     CONF_MODEL,
     DOMAIN,
     LOGGER,
-    MAX_UTTERANCE_SECONDS,
-    MIN_SPEECH_MS,
 )
 from .failures import async_recognition_failed, model_issue_id
 from .file_recognition import recognize_file
 from .recognizer import recognition_options, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
-from .utterance import Endpointing, run_utterance
 
 # Newer Home Assistant releases, by feature detection: 2026.5 lets an entity end the
 # utterance itself; 2026.11 streams partial transcripts.
@@ -91,11 +89,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         self._auto_language = bool(subentry.data.get(CONF_AUTO_LANGUAGE, False))
         self._options = recognition_options(self._model, subentry.data)
         end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
-        self._endpointing = Endpointing(
-            on_service_end=end_of_speech,
-            min_speech_ms=MIN_SPEECH_MS,
-            max_seconds=MAX_UTTERANCE_SECONDS if end_of_speech else None,
-        )
+        self._endpointing = Endpointing.for_voice_commands(on_service_end=end_of_speech)
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = recognizer_device(subentry)
 
@@ -219,7 +213,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         try:
             async with session:
                 shown = None
-                async for transcript in run_utterance(session, stream, audio, self._endpointing):
+                async for transcript in session.stream(stream, audio, self._endpointing):
                     if transcript.text != shown:  # a sentence ending may not change the text
                         shown = transcript.text
                         yield shown
@@ -230,7 +224,6 @@ class DashScopeSpeechToText(SpeechToTextEntity):
                 time.monotonic() - started,
                 err,
             )
-            session.stats.error_code = getattr(err, "code", type(err).__name__)
             self._record(session)
             async_recognition_failed(
                 self.hass,

@@ -16,6 +16,7 @@ from .audio import (
 from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
 from .client import DashScopeClient
 from .connections import ConnectionPool
+from .endpointing import Endpointing
 from .endpoints import REGIONS, Deployment, Endpoint, InvalidEndpointError, Region, RegionInfo
 from .errors import (
     DashScopeAuthError,
@@ -60,6 +61,7 @@ __all__ = [
     "DashScopeVocabularyMissingError",
     "Deployment",
     "Endpoint",
+    "Endpointing",
     "HintRule",
     "Hotword",
     "InvalidEndpointError",

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .transcript import Transcript
+
+MAX_UTTERANCE_SECONDS = 15.0  # like the pipeline's own cap, when the service ends speech
+MIN_SPEECH_MS = 300  # speech before the service's end of a sentence ends the command
+
+
+@dataclass(frozen=True, slots=True)
+class Endpointing:
+    """When the recognition, not the caller's stream, ends an utterance."""
+
+    on_service_end: bool = False  # end on the service's final sentence
+    min_speech_ms: int = MIN_SPEECH_MS  # a cough does not end a command
+    max_seconds: float | None = None  # a noisy room cannot keep the stream open forever
+
+    @classmethod
+    def for_voice_commands(cls, *, on_service_end: bool) -> Endpointing:
+        """Return the policy of a voice command: capped at 15 s when the service ends it."""
+        return cls(
+            on_service_end=on_service_end,
+            max_seconds=MAX_UTTERANCE_SECONDS if on_service_end else None,
+        )
 
 
 def ends_command(transcript: Transcript, min_speech_ms: int) -> bool:

@@ -10,14 +10,15 @@ After the audio ends, everything is bounded by one deadline (`Timeouts.finish`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import AudioFramer, frame_bytes, pcm_bytes_per_second
+from .audio import AudioFramer, AudioInput, frame_bytes, pcm_bytes_per_second
 from .connections import ConnectionPool
+from .endpointing import Endpointing
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
@@ -27,6 +28,7 @@ from .errors import (
 from .messages import RecognitionParameters
 from .realtime import RecognitionTask
 from .transcript import Transcript
+from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,8 +63,8 @@ class RecognitionStats:
     reused_connection: bool = False
     attempts: int = 0
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
-    error_code: str | None = None  # set by the caller when the recognition failed
-    ended_by: str | None = None  # set by the caller: "service" or "length_cap" ended the audio
+    error_code: str | None = None  # the failure's code (or class), when the recognition failed
+    ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller
 
 
 class RecognitionSession:
@@ -126,10 +128,18 @@ class RecognitionSession:
         self._started_at = asyncio.get_running_loop().time()
         try:
             await self._start_task()
+        except DashScopeError as err:
+            self.record_failure(err)
+            await self.close()
+            raise
         except BaseException:
             await self.close()
             raise
         return self
+
+    def record_failure(self, err: DashScopeError) -> None:
+        """Keep what ended the recognition for diagnostics."""
+        self.stats.error_code = getattr(err, "code", type(err).__name__)
 
     async def __aexit__(
         self,
@@ -139,6 +149,16 @@ class RecognitionSession:
     ) -> None:
         """Give the connection back if its task finished, otherwise close it."""
         await self.close()
+
+    def stream(
+        self, chunks: AsyncIterable[bytes], audio: AudioInput, endpointing: Endpointing
+    ) -> AsyncIterator[Transcript]:
+        """Send the caller's audio as it arrives and yield the transcript as it grows.
+
+        The sender task, framing, replay, the length cap, the end of speech and the
+        statistics all live behind this; the session must already be entered.
+        """
+        return run_utterance(self, chunks, audio, endpointing)
 
     async def send_audio(self, chunk: bytes) -> None:
         """Queue audio; every full frame is sent at once."""

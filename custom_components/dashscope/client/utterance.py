@@ -11,20 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator
 import contextlib
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .client import AudioInput, DashScopeError, RecognitionSession, Transcript
-from .client.endpointing import ends_command
-from .const import DOMAIN
+from .audio import AudioInput
+from .endpointing import Endpointing, ends_command
+from .errors import DashScopeError
+from .transcript import Transcript
 
-
-@dataclass(frozen=True, slots=True)
-class Endpointing:
-    """When the integration, not the pipeline, ends an utterance."""
-
-    on_service_end: bool = False  # end on the service's final sentence
-    min_speech_ms: int = 300  # a cough does not end a command
-    max_seconds: float | None = None  # a noisy room cannot keep the stream open forever
+if TYPE_CHECKING:
+    from .session import RecognitionSession
 
 
 async def run_utterance(
@@ -38,7 +33,7 @@ async def run_utterance(
     if endpointing.max_seconds is not None and audio.spec.codec == "pcm":
         max_bytes = int(endpointing.max_seconds * audio.spec.bytes_per_second)
     sender = asyncio.create_task(
-        _send_audio(session, stream, audio, max_bytes), name=f"{DOMAIN} audio"
+        _send_audio(session, stream, audio, max_bytes), name="dashscope audio"
     )
     try:
         async for transcript in session.results():
@@ -59,6 +54,9 @@ async def run_utterance(
                 break
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
+    except DashScopeError as err:
+        session.record_failure(err)
+        raise
     finally:
         await _stop(sender)
 
