@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import dataclasses
 from typing import Any
 
 from homeassistant.components import stt
@@ -114,7 +115,9 @@ async def test_silence_is_capped(
 ) -> None:
     """No speech at all: the length cap ends the utterance (15 s; 1 s here)."""
     entity = engine(hass)
-    entity._endpointing = Endpointing(on_service_end=True, max_seconds=1.0)
+    entity._recognizer = dataclasses.replace(
+        entity._recognizer, endpointing=Endpointing(on_service_end=True, max_seconds=1.0)
+    )
     dashscope_server.queue(TaskScript(sentences=[]))
     audio = CountingStream(5.0)
     result = await entity.async_process_audio_stream(metadata(), audio.__aiter__())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -58,10 +59,23 @@ async def test_both_entities_describe_the_whole_device(
     runtime = setup_integration.runtime_data
     for entity in (
         TranscriptEventEntity(subentry),
-        DashScopeSpeechToText(setup_integration, subentry),
+        DashScopeSpeechToText(setup_integration, subentry, runtime.recognizers[RECOGNIZER_ID]),
     ):
         info = entity.device_info
         assert info is not None
         assert info.get("name") == "fun-asr-realtime"
         assert info.get("model") == "fun-asr-realtime"
     assert runtime.client is not None
+
+
+async def test_each_engine_is_read_once_into_a_recognizer(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """The entities and the file action ask the same Recognizer, built from the subentry."""
+    [recognizer] = setup_integration.runtime_data.recognizers.values()
+    assert recognizer.recognizer_id == RECOGNIZER_ID
+    assert recognizer.model.name == "fun-asr-realtime"
+    assert recognizer.client is setup_integration.runtime_data.client
+    entity = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    assert isinstance(entity, DashScopeSpeechToText)
+    assert entity._recognizer is recognizer

@@ -21,6 +21,7 @@ from .client import (
 from .const import DOMAIN, RECENT_RECOGNITIONS
 from .failures import setup_error
 from .hotwords import HotwordManager
+from .recognizer import Recognizer, recognizer_subentries
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
@@ -33,6 +34,7 @@ class DashScopeRuntimeData:
 
     client: DashScopeClient
     hotwords: HotwordManager
+    recognizers: dict[str, Recognizer]  # by subentry id
     recognitions: deque[RecognitionStats] = field(
         default_factory=lambda: deque(maxlen=RECENT_RECOGNITIONS)
     )
@@ -56,7 +58,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         raise setup_error(err) from err
     hotwords = HotwordManager(hass, entry, client.vocabularies)
     await hotwords.async_load()
-    entry.runtime_data = DashScopeRuntimeData(client, hotwords)
+    recognizers = {
+        subentry.subentry_id: Recognizer.from_subentry(entry, subentry, client, hotwords)
+        for subentry in recognizer_subentries(entry)
+    }
+    entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())
     # Stored vocabulary ids are used at once; uploading changes must not delay start-up.

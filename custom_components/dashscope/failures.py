@@ -7,7 +7,6 @@ raises: it logs, returns an ERROR result and asks `recognition_failed` what to r
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -26,7 +25,7 @@ from .client import (
     DashScopeVocabularyMissingError,
 )
 from .const import CONF_MODEL, DOMAIN, ISSUE_MODEL_NOT_FOUND, LOGGER
-from .hotwords import HotwordManager
+from .recognizer import Recognizer
 
 
 def form_errors(err: DashScopeError, what: str) -> dict[str, str]:
@@ -69,28 +68,24 @@ def model_issue_id(recognizer_id: str) -> str:
 
 @callback
 def async_recognition_failed(
-    hass: HomeAssistant,
-    err: DashScopeError,
-    *,
-    entry: ConfigEntry,
-    recognizer_id: str,
-    hotwords: HotwordManager,
-    model: str,
-    endpoint: str,
+    hass: HomeAssistant, err: DashScopeError, recognizer: Recognizer
 ) -> None:
     """Tell the person what to fix after a failed recognition: reauth, or another model."""
     if isinstance(err, DashScopeAuthError):
-        entry.async_start_reauth(hass)
+        recognizer.entry.async_start_reauth(hass)
     elif isinstance(err, DashScopeVocabularyMissingError):
         # Deleted behind our back: make a new one; this utterance already failed.
-        hotwords.async_forget(recognizer_id)
+        recognizer.hotwords.async_forget(recognizer.recognizer_id)
     elif isinstance(err, DashScopeModelNotFoundError):
         ir.async_create_issue(
             hass,
             DOMAIN,
-            model_issue_id(recognizer_id),
+            model_issue_id(recognizer.recognizer_id),
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key=ISSUE_MODEL_NOT_FOUND,
-            translation_placeholders={"model": model, "endpoint": endpoint},
+            translation_placeholders={
+                "model": recognizer.model.name,
+                "endpoint": recognizer.client.endpoint.websocket_url,
+            },
         )

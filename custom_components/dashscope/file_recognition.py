@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .client import AudioInput, AudioSpec, Endpointing
+from .client import AudioSpec, Endpointing
 from .client.files import AudioFile, paced
+from .recognizer import Recognizer
 from .transcript import TranscriptRecord
-
-if TYPE_CHECKING:
-    from .stt import DashScopeSpeechToText
 
 
 async def recognize_file(
-    engine: DashScopeSpeechToText, audio_file: AudioFile, language: str, speed: float
+    recognizer: Recognizer,
+    audio_file: AudioFile,
+    language: str,
+    speed: float,
+    *,
+    entity_id: str,
 ) -> dict[str, Any]:
     """Return the action's response: text, sentences, duration and task id."""
-    model = engine.model_info
+    model = recognizer.model
     if audio_file.format == "pcm":
         assert audio_file.sample_rate is not None
         spec = AudioSpec("wav", "pcm", audio_file.sample_rate, audio_file.channels)
     else:
         container = "ogg" if audio_file.format in ("opus", "speex") else "file"
         spec = AudioSpec(container, audio_file.format, model.preferred_sample_rate)
-    audio = AudioInput(spec, model.sample_rates)
-    session = engine.recognition(language, audio)
+    audio = recognizer.audio_input(spec)
+    session = recognizer.recognition(language, audio)
     async with session:
         stream = paced(audio_file.data, audio_file.duration, speed)
         async for _ in session.stream(stream, audio, Endpointing()):
@@ -32,8 +35,8 @@ async def recognize_file(
     transcript = session.transcript
     record = TranscriptRecord.from_transcript(
         transcript,
-        entity_id=engine.entity_id,
-        recognizer_id=engine.recognizer_id,
+        entity_id=entity_id,
+        recognizer_id=recognizer.recognizer_id,
         language=language,
         model=model.name,
         audio_seconds=audio_file.duration,

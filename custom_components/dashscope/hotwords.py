@@ -14,7 +14,7 @@ import json
 from typing import Any, TypedDict
 
 from homeassistant.components.homeassistant import exposed_entities
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import (
     area_registry as ar,
@@ -117,10 +117,10 @@ class HotwordManager:
         """Read the stored vocabulary ids, so they are used before the first sync ends."""
         self._vocabularies = dict(await self._store.async_load() or {})
 
-    def vocabulary_id(self, subentry: ConfigSubentry) -> str | None:
-        """Return the vocabulary to use for a recognizer's tasks, if it has one."""
-        stored = self._vocabularies.get(subentry.subentry_id)
-        if stored is None or stored["model"] != subentry.data[CONF_MODEL]:
+    def vocabulary_id(self, recognizer_id: str, model: str) -> str | None:
+        """Return the vocabulary to use for a recognizer's tasks, if it has one for `model`."""
+        stored = self._vocabularies.get(recognizer_id)
+        if stored is None or stored["model"] != model:
             return None
         return stored["vocabulary_id"]
 

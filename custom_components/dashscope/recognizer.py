@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.util import language as language_util
 
-from .client import ModelInfo, model_info
+from .client import (
+    AudioInput,
+    AudioSpec,
+    DashScopeClient,
+    Endpointing,
+    ModelInfo,
+    RecognitionParameters,
+    RecognitionSession,
+    model_info,
+)
 from .client.parameters import PARAMETERS, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
@@ -19,6 +31,9 @@ from .const import (
     DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
+
+if TYPE_CHECKING:
+    from .hotwords import HotwordManager  # it reads the subentries through this module
 
 # On by default only where Home Assistant lets the entity end the utterance (2026.5 and
 # later); before that the pipeline's own VAD keeps ending the stream too.
@@ -73,3 +88,78 @@ def recognizer_device(subentry: ConfigSubentry) -> DeviceInfo:
         model=str(subentry.data[CONF_MODEL]),
         entry_type=DeviceEntryType.SERVICE,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recognizer:
+    """One engine, built from its subentry once: what the entities, actions and hotwords ask.
+
+    It holds the model, the language rule, the validated task options, the end-of-speech
+    policy and the way to the account's client and vocabulary; nobody passes an entity around
+    as an engine.
+    """
+
+    recognizer_id: str
+    title: str
+    model: ModelInfo
+    extra_hints: tuple[str, ...]
+    auto_language: bool
+    options: tuple[tuple[str, Any], ...]
+    endpointing: Endpointing
+    client: DashScopeClient
+    hotwords: HotwordManager
+    entry: ConfigEntry
+
+    @classmethod
+    def from_subentry(
+        cls,
+        entry: ConfigEntry,
+        subentry: ConfigSubentry,
+        client: DashScopeClient,
+        hotwords: HotwordManager,
+    ) -> Recognizer:
+        """Read a recognizer subentry once."""
+        model = model_info(subentry.data[CONF_MODEL])
+        end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
+        return cls(
+            recognizer_id=subentry.subentry_id,
+            title=subentry.title,
+            model=model,
+            extra_hints=tuple(subentry.data.get(CONF_LANGUAGE_HINTS, [])),
+            auto_language=bool(subentry.data.get(CONF_AUTO_LANGUAGE, False)),
+            options=recognition_options(model, subentry.data),
+            endpointing=Endpointing.for_voice_commands(on_service_end=end_of_speech),
+            client=client,
+            hotwords=hotwords,
+            entry=entry,
+        )
+
+    def parameters(self, language: str, audio: AudioInput) -> RecognitionParameters:
+        """Return the task parameters for an utterance: the caller's language first."""
+        hints: tuple[str, ...] = ()
+        if not self.auto_language:
+            code = self.model.language_code(language)
+            hints = tuple(self.model.language_hints(code, list(self.extra_hints)))
+        vocabulary_id = self.hotwords.vocabulary_id(self.recognizer_id, self.model.name)
+        vocabulary = ((self.model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
+        return RecognitionParameters(
+            model=self.model.name,
+            sample_rate=audio.service_rate,
+            audio_format=audio.service_format,
+            language_hints=hints,
+            options=self.options + vocabulary,
+        )
+
+    def recognition(self, language: str, audio: AudioInput) -> RecognitionSession:
+        """Return a recognition session with this recognizer's settings."""
+        return self.client.recognition(self.parameters(language, audio))
+
+    def audio_input(self, spec: AudioSpec) -> AudioInput:
+        """Return how audio described by `spec` becomes what the model is sent."""
+        return AudioInput(spec, self.model.sample_rates)
+
+    def default_language(self, hass: HomeAssistant) -> str:
+        """Return the model's language tag closest to Home Assistant's language."""
+        tags = self.model.language_tags
+        matches = language_util.matches(hass.config.language, tags, hass.config.country)
+        return matches[0] if matches else tags[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from homeassistant.components import media_source, stt
+from homeassistant.components import media_source
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_ENTITY_ID
 from homeassistant.core import (
@@ -16,7 +16,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 
 from .client import (
     DashScopeError,
@@ -26,6 +26,8 @@ from .client.files import AudioFile, read_audio_file
 from .client.transcription import TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
 from .failures import action_error
+from .file_recognition import recognize_file
+from .recognizer import Recognizer
 from .validation import vol
 
 SERVICE_TRANSCRIBE_FILE = "transcribe_file"
@@ -117,12 +119,26 @@ async def _read(hass: HomeAssistant, path: Path, shown: str) -> AudioFile:
         raise _invalid("unsupported_format", path=shown, error=str(err)) from err
 
 
+def _recognizer(hass: HomeAssistant, entity_id: str) -> Recognizer:
+    """Return the recognizer behind a DashScope speech-to-text entity."""
+    registered = er.async_get(hass).async_get(entity_id)
+    if registered is not None and registered.config_entry_id is not None:
+        entry = hass.config_entries.async_get_entry(registered.config_entry_id)
+        if (
+            entry is not None
+            and entry.domain == DOMAIN
+            and entry.state is ConfigEntryState.LOADED
+            and registered.config_subentry_id in entry.runtime_data.recognizers
+        ):
+            recognizer: Recognizer = entry.runtime_data.recognizers[registered.config_subentry_id]
+            return recognizer
+    raise _invalid("not_a_dashscope_engine", entity_id=entity_id)
+
+
 async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
-    entity = stt.async_get_speech_to_text_entity(hass, call.data[CONF_ENTITY_ID])
-    transcribe = getattr(entity, "async_transcribe_file", None)
-    if transcribe is None:
-        raise _invalid("not_a_dashscope_engine", entity_id=call.data[CONF_ENTITY_ID])
+    entity_id = call.data[CONF_ENTITY_ID]
+    recognizer = _recognizer(hass, entity_id)
     if ATTR_FILE in call.data:
         path = await _allowed_file(hass, call.data[ATTR_FILE])
         shown = call.data[ATTR_FILE]
@@ -131,8 +147,9 @@ async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
         shown = call.data[ATTR_MEDIA]
     audio_file = await _read(hass, path, shown)
     try:
-        response: ServiceResponse = await transcribe(
-            audio_file, call.data.get(ATTR_LANGUAGE), call.data[ATTR_SPEED]
+        language = call.data.get(ATTR_LANGUAGE) or recognizer.default_language(hass)
+        response: ServiceResponse = await recognize_file(
+            recognizer, audio_file, language, call.data[ATTR_SPEED], entity_id=entity_id
         )
     except UnsupportedAudioError as err:
         raise _invalid("unsupported_format", path=shown, error=str(err)) from err

@@ -22,32 +22,21 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import language as language_util
 
 from . import DashScopeConfigEntry
 from .client import (
     AudioInput,
     AudioSpec,
     DashScopeError,
-    Endpointing,
-    ModelInfo,
-    RecognitionParameters,
     RecognitionSession,
-    model_info,
     service_sample_rate,
 )
-from .client.files import AudioFile
 from .const import (
-    CONF_AUTO_LANGUAGE,
-    CONF_END_OF_SPEECH,
-    CONF_LANGUAGE_HINTS,
-    CONF_MODEL,
     DOMAIN,
     LOGGER,
 )
 from .failures import async_recognition_failed, model_issue_id
-from .file_recognition import recognize_file
-from .recognizer import recognition_options, recognizer_device, recognizer_subentries
+from .recognizer import Recognizer, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
 
 # Newer Home Assistant releases, by feature detection: 2026.5 lets an entity end the
@@ -63,8 +52,9 @@ async def async_setup_entry(
 ) -> None:
     """Add one speech-to-text entity per recognizer subentry."""
     for subentry in recognizer_subentries(entry):
+        recognizer = entry.runtime_data.recognizers[subentry.subentry_id]
         async_add_entities(
-            [DashScopeSpeechToText(entry, subentry)],
+            [DashScopeSpeechToText(entry, subentry, recognizer)],
             config_subentry_id=subentry.subentry_id,
         )
 
@@ -75,21 +65,14 @@ class DashScopeSpeechToText(SpeechToTextEntity):
     _attr_has_entity_name = True
     _attr_name = None
 
-    def __init__(self, entry: DashScopeConfigEntry, subentry: ConfigSubentry) -> None:
+    def __init__(
+        self, entry: DashScopeConfigEntry, subentry: ConfigSubentry, recognizer: Recognizer
+    ) -> None:
         """Create the entity for a recognizer subentry."""
-        self._entry = entry
-        self._client = entry.runtime_data.client
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._recognitions = entry.runtime_data.recognitions
-        self._issue_id = model_issue_id(subentry.subentry_id)
-        self._subentry = subentry
-        self._hotwords = entry.runtime_data.hotwords
-        self._model = model_info(subentry.data[CONF_MODEL])
-        self._extra_hints: list[str] = list(subentry.data.get(CONF_LANGUAGE_HINTS, []))
-        self._auto_language = bool(subentry.data.get(CONF_AUTO_LANGUAGE, False))
-        self._options = recognition_options(self._model, subentry.data)
-        end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
-        self._endpointing = Endpointing.for_voice_commands(on_service_end=end_of_speech)
+        self._recognizer = recognizer
+        self._model = recognizer.model
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = recognizer_device(subentry)
 
@@ -99,7 +82,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         if SpeechAudioProcessing is None:
             return None
         return SpeechAudioProcessing(
-            requires_external_vad=not self._endpointing.on_service_end,
+            requires_external_vad=not self._recognizer.endpointing.on_service_end,
             prefers_auto_gain_enabled=True,
             prefers_noise_reduction_enabled=True,
         )
@@ -148,26 +131,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             channels=int(metadata.channel),
             bits=int(metadata.bit_rate),
         )
-        return AudioInput(spec, self._model.sample_rates)
-
-    def _parameters(self, language: str, audio: AudioInput) -> RecognitionParameters:
-        """Return the task parameters for an utterance: the pipeline's language first."""
-        hints: list[str] = []
-        if not self._auto_language:
-            hints = self._model.language_hints(
-                self._model.language_code(language), self._extra_hints
-            )
-        return RecognitionParameters(
-            model=self._model.name,
-            sample_rate=audio.service_rate,
-            audio_format=audio.service_format,
-            language_hints=tuple(hints),
-            options=self._options + self._vocabulary_option(),
-        )
-
-    def _vocabulary_option(self) -> tuple[tuple[str, str], ...]:
-        vocabulary_id = self._hotwords.vocabulary_id(self._subentry)
-        return ((self._model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
+        return self._recognizer.audio_input(spec)
 
     async def async_process_audio_stream(
         self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
@@ -209,11 +173,12 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             LOGGER.error("Speech recognition with %s refused the audio: %s", self._model.name, err)
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
-        session = self.recognition(metadata.language, audio)
+        recognizer = self._recognizer
+        session = recognizer.recognition(metadata.language, audio)
         try:
             async with session:
                 shown = None
-                async for transcript in session.stream(stream, audio, self._endpointing):
+                async for transcript in session.stream(stream, audio, recognizer.endpointing):
                     if transcript.text != shown:  # a sentence ending may not change the text
                         shown = transcript.text
                         yield shown
@@ -225,26 +190,18 @@ class DashScopeSpeechToText(SpeechToTextEntity):
                 err,
             )
             self._record(session)
-            async_recognition_failed(
-                self.hass,
-                err,
-                entry=self._entry,
-                recognizer_id=self._subentry.subentry_id,
-                hotwords=self._hotwords,
-                model=self._model.name,
-                endpoint=self._client.endpoint.websocket_url,
-            )
+            async_recognition_failed(self.hass, err, recognizer)
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         self._record(session)
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, model_issue_id(recognizer.recognizer_id))
         if session.transcript.text:
             async_publish(
                 self.hass,
                 TranscriptRecord.from_transcript(
                     session.transcript,
                     entity_id=self.entity_id,
-                    recognizer_id=self._subentry.subentry_id,
+                    recognizer_id=recognizer.recognizer_id,
                     language=str(metadata.language),
                     model=self._model.name,
                     audio_seconds=session.stats.audio_seconds,
@@ -257,33 +214,6 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             time.monotonic() - started,
         )
         yield SpeechResult(session.transcript.text, SpeechResultState.SUCCESS)
-
-    async def async_transcribe_file(
-        self, audio_file: AudioFile, language: str | None, speed: float
-    ) -> dict[str, Any]:
-        """Recognize a whole file through the real-time API (the transcribe_file action)."""
-        return await recognize_file(self, audio_file, language or self._default_language(), speed)
-
-    @property
-    def model_info(self) -> ModelInfo:
-        """Return the recognizer's model."""
-        return self._model
-
-    @property
-    def recognizer_id(self) -> str:
-        """Return the recognizer subentry's id."""
-        return self._subentry.subentry_id
-
-    def recognition(self, language: str, audio: AudioInput) -> RecognitionSession:
-        """Return a recognition session with this recognizer's settings."""
-        return self._client.recognition(self._parameters(language, audio))
-
-    def _default_language(self) -> str:
-        """Return the recognizer's tag closest to Home Assistant's language."""
-        matches = language_util.matches(
-            self.hass.config.language, self.supported_languages, self.hass.config.country
-        )
-        return matches[0] if matches else self.supported_languages[0]
 
     def _record(self, session: RecognitionSession) -> None:
         """Keep the session's numbers for diagnostics."""
