@@ -8,6 +8,7 @@ from homeassistant.components import stt
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.dashscope.client import MODELS, HintRule
 from custom_components.dashscope.client.catalog import LANGUAGE_CODES
@@ -108,3 +109,26 @@ def test_language_table_is_consistent() -> None:
             assert code in model.languages
             assert tag in LANGUAGE_CODES
         assert "zh" in model.languages
+
+
+FAMILIES = ["fun-asr-realtime", "paraformer-realtime-v2", "paraformer-realtime-v1"]
+
+
+@pytest.mark.parametrize(
+    "recognizer_data", [default_recognizer(name) for name in FAMILIES], ids=FAMILIES
+)
+async def test_run_task_of_each_family(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+    snapshot,
+) -> None:
+    """The exact run-task frame a new engine of each model family sends (default settings)."""
+    engine = stt.async_get_speech_to_text_entity(hass, entity_id(recognizer_data["model"]))
+    assert engine is not None
+    await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(0.5)))
+    [task] = dashscope_server.tasks
+    run_task = dict(task.run_task)
+    run_task["header"] = {**run_task["header"], "task_id": "<task id>"}
+    assert run_task == snapshot.use_extension(HomeAssistantSnapshotExtension)
