@@ -44,6 +44,8 @@ from custom_components.dashscope.client.messages import (
     new_task_id,
     parse_event,
 )
+from custom_components.dashscope.client.replay import ReplayBuffer
+from custom_components.dashscope.client.retry import RetryBudget, RetryPolicy
 from custom_components.dashscope.client.transcript import join_sentences
 
 from .audio import tone, wav_header
@@ -390,3 +392,26 @@ def test_each_service_code_has_one_class(code: str, task: bool, kind: type) -> N
     if isinstance(error, DashScopeServiceError):
         assert (error.code, error.message) == (code, "message")
     assert isinstance(DashScopeQuotaError("q", ""), DashScopeThrottledError), "a retry may help"
+
+
+def test_replay_buffer_keeps_the_utterance_within_its_limit() -> None:
+    buffer = ReplayBuffer(limit_bytes=10)
+    buffer.keep([b"aaaa", b"bbbb"])
+    assert [buffer.unsent(), buffer.mark_sent(), buffer.unsent()] == [b"aaaa", None, b"bbbb"]
+    buffer.mark_sent()
+    buffer.settle()
+    buffer.rewind()  # a new task: the whole utterance again
+    assert buffer.unsent() == b"aaaa"
+    assert buffer.replayable
+    buffer.keep([b"cccc"])  # 12 bytes: past the limit, no replay
+    assert not buffer.replayable
+    assert buffer.total_bytes == 12
+
+
+def test_retry_budget_spends_each_retry_once() -> None:
+    budget = RetryBudget(RetryPolicy(reconnects=1, throttle_retries=1, throttle_backoff=0.5))
+    assert budget.take_reconnect()
+    assert not budget.take_reconnect()
+    assert budget.take_throttle_retry(now=10.0, deadline=10.4) is None, "too late for a backoff"
+    assert budget.take_throttle_retry(now=10.0, deadline=None) == 0.5
+    assert budget.take_throttle_retry(now=10.0, deadline=None) is None

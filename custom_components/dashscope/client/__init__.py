@@ -35,7 +35,8 @@ from .errors import (
 from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
-from .session import RecognitionSession, RecognitionStats, RetryPolicy, Timeouts
+from .retry import RetryPolicy
+from .session import RecognitionSession, RecognitionStats, Timeouts
 from .transcript import Transcript
 
 __all__ = [

@@ -13,7 +13,8 @@ from .endpoints import Endpoint
 from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
 from .messages import RecognitionParameters
 from .rest import HttpApi, VocabularyClient
-from .session import RecognitionSession, RetryPolicy, Timeouts
+from .retry import RetryPolicy
+from .session import RecognitionSession, Timeouts
 from .transcription import TranscriptionClient
 
 _VALIDATION_SAMPLE_RATE = 16000

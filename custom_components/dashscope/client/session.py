@@ -27,6 +27,8 @@ from .errors import (
 )
 from .messages import RecognitionParameters
 from .realtime import RecognitionTask
+from .replay import ReplayBuffer
+from .retry import RetryBudget, RetryPolicy
 from .transcript import Transcript
 from .utterance import run_utterance
 
@@ -39,16 +41,6 @@ class Timeouts:
 
     start: float = 10.0  # connect, handshake and `task-started`
     finish: float = 5.0  # from the end of the audio to `task-finished`, retries included
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard one utterance tries before it gives up."""
-
-    reconnects: int = 1  # after a dropped connection: reconnect and replay
-    throttle_retries: int = 1  # after `Throttling.*`
-    throttle_backoff: float = 0.5  # seconds before the throttled retry
-    replay_seconds: float = 60.0  # audio kept for a replay; longer utterances cannot replay
 
 
 @dataclass(slots=True)
@@ -91,10 +83,7 @@ class RecognitionSession:
         self._bytes_per_second = (
             pcm_bytes_per_second(parameters.sample_rate) if self._pcm else 16000
         )
-        self._replay_limit = int(policy.replay_seconds * self._bytes_per_second)
-        self._frames: list[bytes] = []
-        self._sent = 0  # frames of `_frames` sent on the current task
-        self._replayable = True
+        self._replay = ReplayBuffer(int(policy.replay_seconds * self._bytes_per_second))
         self._task: RecognitionTask | None = None
         self._closed_task: RecognitionTask | None = None
         self._lock = asyncio.Lock()
@@ -103,19 +92,22 @@ class RecognitionSession:
         self._aborted: DashScopeError | None = None
         self._closed = False
         self._finish_in_background = False  # set by finish_early
-        self._reconnects_left = policy.reconnects
-        self._throttle_retries_left = policy.throttle_retries
+        self._retries = RetryBudget(policy)
         # A session that will not keep its connection (a validation) never takes a pooled one.
         self._fresh = not keep_connection
         self._started_at = 0.0
         self._audio_end_at: float | None = None
-        self.audio_bytes = 0
         self.stats = RecognitionStats(parameters.model)
 
     @property
     def task_id(self) -> str | None:
         """Return the id of the current task."""
         return self.stats.task_id
+
+    @property
+    def audio_bytes(self) -> int:
+        """Return how much audio this utterance has had (as sent to the service)."""
+        return self._replay.total_bytes
 
     @property
     def transcript(self) -> Transcript:
@@ -166,7 +158,7 @@ class RecognitionSession:
             raise DashScopeConnectionError("The recognition session is closed")
         frames = self._framer.push(chunk)
         if frames:
-            self._keep(frames)
+            self._replay.keep(frames)
             async with self._lock:
                 await self._pump()
 
@@ -176,7 +168,7 @@ class RecognitionSession:
             raise DashScopeConnectionError("The recognition session is closed")
         if not self._audio_done:
             if rest := self._framer.flush():
-                self._keep([rest])
+                self._replay.keep([rest])
             now = asyncio.get_running_loop().time()
             self._audio_done = True
             self._audio_end_at = now
@@ -244,31 +236,21 @@ class RecognitionSession:
         else:  # a task still running (or broken) must not be reused
             await self._pool.discard(task.connection)
 
-    def _keep(self, frames: list[bytes]) -> None:
-        """Keep frames for sending and, within the replay limit, for a replay."""
-        self._frames.extend(frames)
-        self.audio_bytes += sum(len(frame) for frame in frames)
-        if self._replayable and self.audio_bytes > self._replay_limit:
-            _LOGGER.debug("Utterance longer than %s s: no replay", self._policy.replay_seconds)
-            self._replayable = False
-
     async def _pump(self) -> None:
         """Send unsent frames (and `finish-task` once the audio ended); hold the lock."""
         task = self._task
         if task is None or not task.started or task.connection.closed:
             return
         try:
-            while self._sent < len(self._frames):
-                await task.send_frame(self._frames[self._sent])
-                self._sent += 1
+            while (frame := self._replay.unsent()) is not None:
+                await task.send_frame(frame)
+                self._replay.mark_sent()
             if self._audio_done and not task.finish_sent and self._deadline is not None:
                 await task.finish(self._deadline)
         except DashScopeConnectionError:
             # The reader sees the closed connection and decides about a replay.
             await task.connection.ws.close()
-        if not self._replayable:
-            del self._frames[: self._sent]
-            self._sent = 0
+        self._replay.settle()
 
     async def _start_task(self) -> None:
         """Start a task and send it this utterance's audio so far, retrying per the policy."""
@@ -284,7 +266,7 @@ class RecognitionSession:
                         connection = await self._pool.acquire(fresh=self._fresh)
                         task = RecognitionTask(connection, self.parameters)
                         self._task = task
-                        self._sent = 0
+                        self._replay.rewind()
                         self.stats.attempts += 1
                         self.stats.task_id = task.task_id
                         if self.stats.attempts == 1:
@@ -320,22 +302,18 @@ class RecognitionSession:
             if task is not None and task.connection.reused and not task.started:
                 _LOGGER.debug("Idle connection was dead; starting on a fresh one")
                 return
-            if self._reconnects_left <= 0 or not self._replayable:
+            if not self._replay.replayable or not self._retries.take_reconnect():
                 raise err
-            self._reconnects_left -= 1
             self.stats.retried_after.append("ConnectionLost")
             _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
             return
         if isinstance(err, DashScopeThrottledError):
-            backoff = self._policy.throttle_backoff
-            loop = asyncio.get_running_loop()
+            now = asyncio.get_running_loop().time()
             if (
-                self._throttle_retries_left <= 0
-                or not self._replayable
-                or (self._deadline is not None and loop.time() + backoff >= self._deadline)
+                not self._replay.replayable
+                or (backoff := self._retries.take_throttle_retry(now, self._deadline)) is None
             ):
                 raise err
-            self._throttle_retries_left -= 1
             self.stats.retried_after.append(err.code)
             _LOGGER.debug("Throttled (%s); retrying in %g s", err.code, backoff)
             await asyncio.sleep(backoff)
