@@ -10,6 +10,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.service import async_get_all_descriptions
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import yaml
+
+from custom_components.dashscope.client.catalog import DEFAULT_FILE_MODEL, FILE_MODELS
 
 COMPONENT = Path(__file__).resolve().parent.parent / "custom_components" / "dashscope"
 
@@ -70,3 +73,11 @@ async def test_actions_are_described(
         "speed",
     }
     assert descriptions["transcribe_url"]["fields"]["timeout"]["default"] == 300
+
+
+def test_the_file_models_offered_are_the_catalogs() -> None:
+    """services.yaml cannot read the catalog: it must list the same file models."""
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+    field = services["transcribe_url"]["fields"]["model"]
+    assert field["default"] == DEFAULT_FILE_MODEL
+    assert tuple(field["selector"]["select"]["options"]) == FILE_MODELS

@@ -22,6 +22,7 @@ from .client import (
     DashScopeError,
     UnsupportedAudioError,
 )
+from .client.catalog import DEFAULT_FILE_MODEL
 from .client.files import AudioFile, read_audio_file
 from .client.transcription import TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
@@ -32,7 +33,6 @@ from .validation import vol
 
 SERVICE_TRANSCRIBE_FILE = "transcribe_file"
 SERVICE_TRANSCRIBE_URL = "transcribe_url"
-FILE_MODELS = ("paraformer-v2", "paraformer-8k-v2", "fun-asr")
 ATTR_FILE = "file"
 ATTR_MEDIA = "media"
 ATTR_LANGUAGE = "language"
@@ -65,7 +65,7 @@ TRANSCRIBE_URL_SCHEMA = vol.All(
             vol.Required(ATTR_CONFIG_ENTRY): cv.string,
             vol.Optional(ATTR_URLS, default=[]): vol.All(cv.ensure_list, [cv.string]),
             vol.Optional(ATTR_FILES, default=[]): vol.All(cv.ensure_list, [cv.string]),
-            vol.Optional(CONF_MODEL, default="paraformer-v2"): cv.string,
+            vol.Optional(CONF_MODEL, default=DEFAULT_FILE_MODEL): cv.string,
             vol.Optional(CONF_LANGUAGE_HINTS, default=[]): vol.All(cv.ensure_list, [cv.string]),
             vol.Optional(ATTR_DIARIZATION, default=False): cv.boolean,
             vol.Optional(ATTR_SPEAKER_COUNT): vol.All(vol.Coerce(int), vol.Range(min=2, max=100)),

@@ -225,6 +225,10 @@ MODELS: dict[str, ModelInfo] = {
     )
 }
 DEFAULT_MODEL = "fun-asr-realtime"
+# Models of the asynchronous file API (recordings at URLs); the first is the default. The
+# transcribe_url action's form (services.yaml) lists the same, checked by a test.
+FILE_MODELS = ("paraformer-v2", "paraformer-8k-v2", "fun-asr")
+DEFAULT_FILE_MODEL = FILE_MODELS[0]
 PREFERRED_SAMPLE_RATE = 16000  # what the Assist pipeline delivers
 
 
