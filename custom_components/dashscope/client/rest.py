@@ -46,22 +46,14 @@ class HttpApi:
         require: str | None = None,
     ) -> dict[str, Any]:
         """Return the JSON answer; `require` names a key a successful answer must have."""
-        all_headers = self._endpoint.headers(self._api_key) | (headers or {})
-        try:
-            async with self.http.request(
-                method,
-                self._endpoint.http_base_url + path,
-                json=json_body,
-                headers=all_headers,
-                params=params,
-                timeout=_TIMEOUT,
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise DashScopeTimeoutError(f"{path} did not answer") from err
-        except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(f"{path} failed: {err.__class__.__name__}") from err
+        status, text = await self.send(
+            method,
+            self._endpoint.http_base_url + path,
+            what=path,
+            json=json_body,
+            headers=self._endpoint.headers(self._api_key) | (headers or {}),
+            params=params,
+        )
         try:
             data = json.loads(text)
         except ValueError:
@@ -77,6 +69,28 @@ class HttpApi:
             code = details.get("code") or f"HTTP {status}"
             raise service_error(str(code), str(details.get("message") or ""))
         return data
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        client_timeout: aiohttp.ClientTimeout = _TIMEOUT,
+        **kwargs: Any,
+    ) -> tuple[int, str]:
+        """Return the status and body of one request; transport failures become errors here.
+
+        Also for the URLs the service hands out (the upload host, result files), which take
+        no key: `what` names the request in the error, never the URL's signature.
+        """
+        try:
+            async with self.http.request(method, url, timeout=client_timeout, **kwargs) as response:
+                return response.status, await response.text()
+        except TimeoutError as err:
+            raise DashScopeTimeoutError(f"{what} did not answer") from err
+        except aiohttp.ClientError as err:
+            raise DashScopeConnectionError(f"{what} failed: {err.__class__.__name__}") from err
 
 
 class VocabularyClient:

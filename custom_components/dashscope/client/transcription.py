@@ -63,7 +63,6 @@ class TranscriptionClient:
 
     def __init__(self, api: HttpApi) -> None:
         """Use the account's HTTP API (and its session for the upload host and result URLs)."""
-        self._http = api.http  # the upload host and result URLs take no key
         self._api = api
 
     async def transcribe(
@@ -134,14 +133,11 @@ class TranscriptionClient:
         ):
             form.add_field(name, str(value))
         form.add_field("file", content, filename=file_name)
-        try:
-            async with self._http.post(policy["upload_host"], data=form, timeout=_TIMEOUT) as resp:
-                if resp.status != HTTPStatus.OK:
-                    raise DashScopeServiceError(f"HTTP {resp.status}", "upload refused")
-        except TimeoutError as err:
-            raise DashScopeTimeoutError("The upload did not answer") from err
-        except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(f"Upload failed: {err.__class__.__name__}") from err
+        status, _ = await self._api.send(
+            "POST", policy["upload_host"], what="The upload", data=form, client_timeout=_TIMEOUT
+        )
+        if status != HTTPStatus.OK:
+            raise DashScopeServiceError(f"HTTP {status}", "upload refused")
         return f"oss://{key}"
 
     async def _poll(self, task_id: str) -> dict[str, Any]:
@@ -179,15 +175,18 @@ class TranscriptionClient:
         return FileTranscript(url, status, text=text, sentences=sentences)
 
     async def _fetch(self, url: str) -> dict[str, Any]:
+        status, text = await self._api.send(
+            "GET", url, what="The result download", client_timeout=_TIMEOUT
+        )
+        if status != HTTPStatus.OK:
+            raise DashScopeServiceError(f"HTTP {status}", "result download")
         try:
-            async with self._http.get(url, timeout=_TIMEOUT) as response:
-                if response.status != HTTPStatus.OK:
-                    raise DashScopeServiceError(f"HTTP {response.status}", "result download")
-                return dict(json.loads(await response.text()))
-        except TimeoutError as err:
-            raise DashScopeTimeoutError("The result download did not answer") from err
-        except (aiohttp.ClientError, ValueError, TypeError) as err:  # TypeError: not an object
-            raise DashScopeConnectionError(f"Result download failed: {err!r}") from err
+            document = json.loads(text)
+        except ValueError as err:
+            raise DashScopeServiceError("InvalidResult", "the result is not JSON") from err
+        if not isinstance(document, dict):
+            raise DashScopeServiceError("InvalidResult", "the result is not a JSON object")
+        return document
 
     async def _cancel_quietly(self, task_id: str) -> None:
         # The task may have finished meanwhile: a failed cancel changes nothing.
