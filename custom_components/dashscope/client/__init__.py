@@ -8,8 +8,6 @@ from .audio import (
     AudioInput,
     AudioSpec,
     PcmConverter,
-    UnsupportedAudioError,
-    WavStripper,
     pcm_frame_bytes,
     service_sample_rate,
 )
@@ -31,6 +29,7 @@ from .errors import (
     DashScopeThrottledError,
     DashScopeTimeoutError,
     DashScopeVocabularyMissingError,
+    UnsupportedAudioError,
 )
 from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
@@ -38,6 +37,7 @@ from .rest import VocabularyClient
 from .retry import RetryPolicy
 from .session import RecognitionSession, RecognitionStats, Timeouts
 from .transcript import Transcript
+from .wav import WavStripper
 
 __all__ = [
     "DEFAULT_MODEL",

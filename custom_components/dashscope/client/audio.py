@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import struct
 from typing import Any
 
 import numpy as np
 
-from .errors import DashScopeError
+from .errors import UnsupportedAudioError
+from .wav import WavStripper
 
 FRAME_SECONDS = 0.1
 MIN_FRAME_BYTES = 1024
 MAX_FRAME_BYTES = 16384
-_WAVE_FORMAT_PCM = 1
-_WAVE_FORMAT_EXTENSIBLE = 0xFFFE
-_MAX_HEADER_BYTES = 64 * 1024
-_RIFF_HEADER_BYTES = 12
-_FMT_BYTES = 16
-_PCM_BITS = 16
-
-
-class UnsupportedAudioError(DashScopeError):
-    """The audio is not in a format that can be sent as declared."""
 
 
 PCM_SAMPLE_BYTES = 2  # 16-bit PCM, the only width the service takes
@@ -129,87 +119,6 @@ class AudioFramer:
 
 
 @dataclass(frozen=True, slots=True)
-class WavFormat:
-    """The `fmt ` chunk of a WAV file."""
-
-    channels: int
-    sample_rate: int
-    bits_per_sample: int
-
-
-class WavStripper:
-    """Pass raw PCM through; parse and drop a WAV header found at the start of the stream.
-
-    The Assist pipeline sends raw PCM even when it declares WAV, while an HTTP upload of a
-    `.wav` file starts with a RIFF header that must not reach the service as audio.
-    """
-
-    def __init__(self) -> None:
-        """Start in the state where the first bytes decide."""
-        self._pending = bytearray()
-        self._decided = False
-        self.format: WavFormat | None = None
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Return the audio in `chunk` (header bytes removed)."""
-        if self._decided:
-            return chunk
-        self._pending += chunk
-        if len(self._pending) < _RIFF_HEADER_BYTES:
-            return b""
-        if self._pending[:4] != b"RIFF" or self._pending[8:12] != b"WAVE":
-            return self._release(0)
-        data_offset = self._parse_header()
-        if data_offset is None:
-            if len(self._pending) > _MAX_HEADER_BYTES:
-                raise UnsupportedAudioError("WAV header without a data chunk")
-            return b""
-        return self._release(data_offset)
-
-    def finish(self) -> bytes:
-        """Return bytes still held (a stream shorter than a header is taken as audio)."""
-        if self._decided:
-            return b""
-        if self._pending[:4] == b"RIFF":
-            self._decided = True
-            self._pending.clear()
-            return b""
-        return self._release(0)
-
-    def _release(self, offset: int) -> bytes:
-        self._decided = True
-        audio = bytes(self._pending[offset:])
-        self._pending.clear()
-        return audio
-
-    def _parse_header(self) -> int | None:
-        """Return the offset of the audio data, or None until the header is complete."""
-        data = self._pending
-        offset = _RIFF_HEADER_BYTES
-        while offset + 8 <= len(data):
-            chunk_id = bytes(data[offset : offset + 4])
-            (size,) = struct.unpack_from("<I", data, offset + 4)
-            body = offset + 8
-            if chunk_id == b"data":
-                return body
-            if chunk_id == b"fmt ":
-                if body + _FMT_BYTES > len(data):
-                    return None
-                tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, body)
-                if tag not in (_WAVE_FORMAT_PCM, _WAVE_FORMAT_EXTENSIBLE) or bits != _PCM_BITS:
-                    raise UnsupportedAudioError(
-                        f"WAV audio must be 16-bit PCM (format tag {tag}, {bits} bits)"
-                    )
-                if not rate or not channels:
-                    raise UnsupportedAudioError(
-                        f"WAV header with {rate} Hz and {channels} channel(s)"
-                    )
-                self.format = WavFormat(channels, rate, bits)
-            offset = body + size + (size & 1)
-        return None
-
-
-@dataclass(frozen=True, slots=True)
 class AudioSpec:
     """What the caller says the audio is (Home Assistant's speech metadata)."""
 
@@ -260,7 +169,7 @@ class AudioInput:
         pair = (spec.container, spec.codec)
         if pair not in _ACCEPTED:
             raise UnsupportedAudioError(f"Unsupported audio: {spec.codec} in {spec.container}")
-        if spec.codec == "pcm" and spec.bits != _PCM_BITS:
+        if spec.codec == "pcm" and spec.bits != PCM_SAMPLE_BYTES * 8:
             raise UnsupportedAudioError(f"PCM must be 16-bit, not {spec.bits}-bit")
         if spec.channels not in (1, 2):
             raise UnsupportedAudioError(f"Unsupported channel count {spec.channels}")

@@ -8,6 +8,7 @@ answers with (a `task-failed` event, an HTTP error body, an HTTP 429 on connect)
 
     DashScopeError
     ├── DashScopeConnectionError, DashScopeTimeoutError, DashScopeAuthError
+    ├── UnsupportedAudioError (the audio cannot be sent as declared)
     └── DashScopeServiceError(code, message)
         ├── DashScopeModelNotFoundError, DashScopeVocabularyMissingError,
         │   DashScopeNoSpeechError, DashScopeBadAudioError
@@ -33,6 +34,10 @@ class DashScopeAuthError(DashScopeError):
 
 class DashScopeTimeoutError(DashScopeError):
     """The service did not answer within the allowed time."""
+
+
+class UnsupportedAudioError(DashScopeError):
+    """The audio is not in a format that can be sent as declared (found before sending)."""
 
 
 class DashScopeServiceError(DashScopeError):

@@ -7,13 +7,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio import (
-    MAX_FRAME_BYTES,
-    MIN_FRAME_BYTES,
-    UnsupportedAudioError,
-    WavStripper,
-    pcm_bytes_per_second,
-)
+from .audio import MAX_FRAME_BYTES, MIN_FRAME_BYTES, pcm_bytes_per_second
+from .errors import UnsupportedAudioError
+from .wav import WavStripper
 
 # AMR-NB frame sizes in bytes by frame type, without the one-byte header (RFC 4867).
 _AMR_FRAME_BYTES = (12, 13, 15, 17, 19, 20, 26, 31, 5, 0, 0, 0, 0, 0, 0, 0)
