@@ -18,9 +18,6 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -30,7 +27,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.typing import UNDEFINED
 
-from .account import endpoint_from_data, timeouts_from_options
+from .account import endpoint_from_data
 from .client import (
     DEFAULT_MODEL,
     DashScopeClient,
@@ -40,16 +37,15 @@ from .client import (
     Region,
 )
 from .const import (
-    CONF_FINISH_TIMEOUT,
     CONF_MODEL,
     CONF_REGION,
-    CONF_START_TIMEOUT,
     CONF_URL,
     CONF_WORKSPACE_ID,
     DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
 from .failures import form_errors
+from .options_flow import DashScopeOptionsFlow
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
 from .validation import vol
@@ -302,30 +298,3 @@ def _account_errors(errors: dict[str, str]) -> dict[str, str]:
     if errors.get(CONF_MODEL) == "model_not_available":
         return {"base": "recognizer_model_not_available"}
     return errors
-
-
-class DashScopeOptionsFlow(OptionsFlow):
-    """Adjust the bounded waits: connecting and starting a task, and the final result."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the timeouts."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        current = timeouts_from_options(self.config_entry.options)
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_START_TIMEOUT, default=current.start): NumberSelector(
-                    NumberSelectorConfig(
-                        min=2, max=30, step=0.5, unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(CONF_FINISH_TIMEOUT, default=current.finish): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1, max=30, step=0.5, unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-            }
-        )  # fmt: skip
-        return self.async_show_form(step_id="init", data_schema=schema)

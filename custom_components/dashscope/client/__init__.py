@@ -34,8 +34,9 @@ from .errors import (
 from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
-from .retry import RetryPolicy
-from .session import RecognitionSession, RecognitionStats, Timeouts
+from .retry import RetryPolicy, Timeouts
+from .session import RecognitionSession
+from .stats import RecognitionStats
 from .transcript import Transcript
 from .wav import WavStripper
 

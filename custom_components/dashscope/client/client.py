@@ -13,8 +13,8 @@ from .endpoints import Endpoint
 from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
 from .messages import RecognitionParameters
 from .rest import HttpApi, VocabularyClient
-from .retry import RetryPolicy
-from .session import RecognitionSession, Timeouts
+from .retry import RetryPolicy, Timeouts
+from .session import RecognitionSession
 from .transcription import TranscriptionClient
 
 _VALIDATION_SAMPLE_RATE = 16000

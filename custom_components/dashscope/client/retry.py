@@ -1,8 +1,16 @@
-"""How hard one utterance tries before it gives up: the policy, and what is left of it."""
+"""How long one utterance waits and how hard it tries: the policies, and what is left."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long to wait for the service, in seconds."""
+
+    start: float = 10.0  # connect, handshake and `task-started`
+    finish: float = 5.0  # from the end of the audio to `task-finished`, retries included
 
 
 @dataclass(frozen=True, slots=True)

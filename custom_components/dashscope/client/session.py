@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass, field
 import logging
 from types import TracebackType
 from typing import Self
@@ -28,35 +27,12 @@ from .errors import (
 from .messages import RecognitionParameters
 from .realtime import RecognitionTask
 from .replay import ReplayBuffer
-from .retry import RetryBudget, RetryPolicy
+from .retry import RetryBudget, RetryPolicy, Timeouts
+from .stats import RecognitionStats
 from .transcript import Transcript
 from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """How long to wait for the service, in seconds."""
-
-    start: float = 10.0  # connect, handshake and `task-started`
-    finish: float = 5.0  # from the end of the audio to `task-finished`, retries included
-
-
-@dataclass(slots=True)
-class RecognitionStats:
-    """What diagnostics show about one recognition (no text, no key)."""
-
-    model: str
-    task_id: str | None = None
-    audio_seconds: float | None = None  # known for PCM
-    first_result_seconds: float | None = None  # from the start of the session
-    finalize_seconds: float | None = None  # from the end of the audio to the final result
-    reused_connection: bool = False
-    attempts: int = 0
-    retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
-    error_code: str | None = None  # the failure's code (or class), when the recognition failed
-    ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller
 
 
 class RecognitionSession:

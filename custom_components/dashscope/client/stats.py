@@ -1,0 +1,21 @@
+"""What one recognition leaves for diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class RecognitionStats:
+    """What diagnostics show about one recognition (no text, no key)."""
+
+    model: str
+    task_id: str | None = None
+    audio_seconds: float | None = None  # known for PCM
+    first_result_seconds: float | None = None  # from the start of the session
+    finalize_seconds: float | None = None  # from the end of the audio to the final result
+    reused_connection: bool = False
+    attempts: int = 0
+    retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
+    error_code: str | None = None  # the failure's code (or class), when the recognition failed
+    ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller

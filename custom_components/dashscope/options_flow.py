@@ -1,0 +1,43 @@
+"""The account's options: how long to wait for the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+
+from .account import timeouts_from_options
+from .const import CONF_FINISH_TIMEOUT, CONF_START_TIMEOUT
+from .validation import vol
+
+
+class DashScopeOptionsFlow(OptionsFlow):
+    """Adjust the bounded waits: connecting and starting a task, and the final result."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the timeouts."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        current = timeouts_from_options(self.config_entry.options)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_START_TIMEOUT, default=current.start): NumberSelector(
+                    NumberSelectorConfig(
+                        min=2, max=30, step=0.5, unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(CONF_FINISH_TIMEOUT, default=current.finish): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1, max=30, step=0.5, unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )  # fmt: skip
+        return self.async_show_form(step_id="init", data_schema=schema)
