@@ -7,6 +7,7 @@ raises: it logs, returns an ERROR result and asks `recognition_failed` what to r
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -20,11 +21,13 @@ from .client import (
     DashScopeConnectionError,
     DashScopeError,
     DashScopeModelNotFoundError,
+    DashScopeQuotaError,
+    DashScopeServiceError,
     DashScopeThrottledError,
     DashScopeTimeoutError,
     DashScopeVocabularyMissingError,
 )
-from .const import CONF_MODEL, DOMAIN, ISSUE_MODEL_NOT_FOUND, LOGGER
+from .const import CONF_MODEL, DOMAIN, ISSUE_MODEL_NOT_FOUND, ISSUE_VOCABULARY_LIMIT, LOGGER
 from .recognizer import Recognizer
 
 
@@ -89,3 +92,35 @@ def async_recognition_failed(
                 "endpoint": recognizer.client.endpoint.websocket_url,
             },
         )
+
+
+def vocabulary_issue_id(entry_id: str) -> str:
+    """Return the id of the repair issue raised when an account's hotword lists are full."""
+    return f"{ISSUE_VOCABULARY_LIMIT}_{entry_id}"
+
+
+@callback
+def async_hotwords_failed(
+    hass: HomeAssistant, err: DashScopeError, entry: ConfigEntry, entries: int
+) -> None:
+    """Tell what stopped a hotword upload; recognition keeps working without the list."""
+    if isinstance(err, DashScopeQuotaError):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            vocabulary_issue_id(entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_VOCABULARY_LIMIT,
+            translation_placeholders={"title": entry.title},
+        )
+    elif isinstance(err, DashScopeServiceError):
+        LOGGER.warning("Cannot upload the hotwords (%s entries): %s", entries, err)
+    else:
+        LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
+
+
+@callback
+def async_hotwords_uploaded(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Clear the full-lists repair once an upload went through."""
+    ir.async_delete_issue(hass, DOMAIN, vocabulary_issue_id(entry.entry_id))

@@ -20,7 +20,6 @@ from homeassistant.helpers import (
     area_registry as ar,
     entity_registry as er,
     instance_id,
-    issue_registry as ir,
 )
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
@@ -28,8 +27,6 @@ from homeassistant.helpers.storage import Store
 from .client import (
     REGIONS,
     DashScopeError,
-    DashScopeQuotaError,
-    DashScopeServiceError,
     DashScopeVocabularyMissingError,
     Hotword,
     Region,
@@ -44,9 +41,9 @@ from .const import (
     CONF_MODEL,
     DOMAIN,
     HOTWORD_REFRESH_COOLDOWN,
-    ISSUE_VOCABULARY_LIMIT,
     LOGGER,
 )
+from .failures import async_hotwords_failed, async_hotwords_uploaded
 from .recognizer import recognizer_subentries
 
 STORE_VERSION = 1
@@ -213,36 +210,13 @@ class HotwordManager:
                     vocabulary_id = await self._client.create(prefix, model, entries)
             else:
                 vocabulary_id = await self._client.create(prefix, model, entries)
-        except DashScopeQuotaError:
-            self._raise_limit_issue()
-            return
-        except DashScopeServiceError as err:
-            LOGGER.warning("Cannot upload the hotwords (%s entries): %s", len(entries), err)
-            return
         except DashScopeError as err:
-            LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
+            async_hotwords_failed(self._hass, err, self._entry, len(entries))
             return
-        ir.async_delete_issue(
-            self._hass, DOMAIN, f"{ISSUE_VOCABULARY_LIMIT}_{self._entry.entry_id}"
-        )
+        async_hotwords_uploaded(self._hass, self._entry)
         LOGGER.debug("Vocabulary %s holds %d hotwords", vocabulary_id, len(entries))
         self._vocabularies[subentry_id] = StoredVocabulary(
             vocabulary_id=vocabulary_id, model=model, digest=digest
-        )
-
-    @property
-    def _limit_issue_id(self) -> str:
-        return f"{ISSUE_VOCABULARY_LIMIT}_{self._entry.entry_id}"
-
-    def _raise_limit_issue(self) -> None:
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self._limit_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_VOCABULARY_LIMIT,
-            translation_placeholders={"title": self._entry.title},
         )
 
     async def _delete(self, stored: StoredVocabulary) -> None:
