@@ -6,6 +6,8 @@ import json
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.filters import props
 
 from custom_components.dashscope.diagnostics import async_get_config_entry_diagnostics
 
@@ -42,3 +44,27 @@ async def test_diagnostics(
     assert 0 <= ok["finalize_seconds"] < 5
     assert failed["error_code"] == "RequestTimeOut"
     assert failed["reused_connection"] is True
+
+
+async def test_diagnostics_snapshot(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    snapshot,
+) -> None:
+    """The whole shape of what a person attaches to an issue (changing values left out)."""
+    assert (await recognize(hass)).text == TEXT
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_integration)
+    volatile = props(
+        "entry_id",
+        "created_at",
+        "modified_at",
+        "subentry_id",
+        "task_id",
+        "first_result_seconds",
+        "finalize_seconds",
+        "websocket_url",
+        "url",
+        "discovery_keys",
+    )
+    assert diagnostics == snapshot.use_extension(HomeAssistantSnapshotExtension)(exclude=volatile)
