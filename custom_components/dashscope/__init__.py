@@ -62,6 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         subentry.subentry_id: Recognizer.from_subentry(entry, subentry, client, hotwords)
         for subentry in recognizer_subentries(entry)
     }
+    hotwords.attach(recognizers)
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())

@@ -8,7 +8,7 @@ used (and later updated or deleted) across restarts, and passed on every recogni
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 import hashlib
 import json
 from typing import Any, TypedDict
@@ -36,15 +36,12 @@ from .client import (
     parse_phrases,
 )
 from .const import (
-    CONF_EXPOSED_NAMES,
-    CONF_HOTWORDS,
-    CONF_MODEL,
     DOMAIN,
     HOTWORD_REFRESH_COOLDOWN,
     LOGGER,
 )
 from .failures import async_hotwords_failed, async_hotwords_uploaded
-from .recognizer import recognizer_subentries
+from .recognizer import Recognizer
 
 STORE_VERSION = 1
 ASSISTANT = "conversation"  # Assist: what "exposed" means
@@ -101,6 +98,7 @@ class HotwordManager:
             hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.vocabularies"
         )
         self._vocabularies: dict[str, StoredVocabulary] = {}
+        self._recognizers: Mapping[str, Recognizer] = {}  # given by `attach`
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
             hass,
@@ -109,6 +107,10 @@ class HotwordManager:
             immediate=False,
             function=self.async_sync,
         )
+
+    def attach(self, recognizers: Mapping[str, Recognizer]) -> None:
+        """Keep the account's recognizers in sync (they are built with this manager)."""
+        self._recognizers = recognizers
 
     async def async_load(self) -> None:
         """Read the stored vocabulary ids, so they are used before the first sync ends."""
@@ -137,9 +139,7 @@ class HotwordManager:
     def async_listen(self) -> Callable[[], None]:
         """Refresh when exposed entities, their names or the areas change."""
         unsubs: list[CALLBACK_TYPE] = []
-        if not any(
-            subentry.data.get(CONF_EXPOSED_NAMES) for subentry in recognizer_subentries(self._entry)
-        ):
+        if not any(recognizer.exposed_names for recognizer in self._recognizers.values()):
             return self._debouncer.async_shutdown
 
         @callback
@@ -166,19 +166,19 @@ class HotwordManager:
         region = Region(self._entry.data["region"])
         names: list[Hotword] | None = None
         wanted: dict[str, tuple[str, list[Hotword]]] = {}
-        for subentry in recognizer_subentries(self._entry):
-            model = str(subentry.data[CONF_MODEL])
+        for recognizer in self._recognizers.values():
+            model = recognizer.model.name
             if not supports_hotwords(model, region):
                 continue
-            sources: list[list[Hotword]] = [parse_phrases(subentry.data.get(CONF_HOTWORDS, ""))]
-            if subentry.data.get(CONF_EXPOSED_NAMES):
+            sources: list[list[Hotword]] = [parse_phrases(recognizer.phrases)]
+            if recognizer.exposed_names:
                 names = exposed_names(self._hass) if names is None else names
                 sources.append(names)
             vocabulary = build_vocabulary(*sources)
             for text, problem in vocabulary.skipped:
-                LOGGER.debug("Hotword %r of %s left out: %s", text, subentry.title, problem)
+                LOGGER.debug("Hotword %r of %s left out: %s", text, recognizer.title, problem)
             if vocabulary.entries:
-                wanted[subentry.subentry_id] = (model, list(vocabulary.entries))
+                wanted[recognizer.recognizer_id] = (model, list(vocabulary.entries))
         return wanted
 
     async def async_sync(self) -> None:

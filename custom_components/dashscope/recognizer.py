@@ -26,6 +26,8 @@ from .client.parameters import PARAMETERS, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
     CONF_END_OF_SPEECH,
+    CONF_EXPOSED_NAMES,
+    CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     DOMAIN,
@@ -106,6 +108,8 @@ class Recognizer:
     auto_language: bool
     options: tuple[tuple[str, Any], ...]
     endpointing: Endpointing
+    phrases: str  # the engine's own hotwords, one per line
+    exposed_names: bool  # also the names of what is exposed to Assist
     client: DashScopeClient
     hotwords: HotwordManager
     entry: ConfigEntry
@@ -129,6 +133,8 @@ class Recognizer:
             auto_language=bool(subentry.data.get(CONF_AUTO_LANGUAGE, False)),
             options=recognition_options(model, subentry.data),
             endpointing=Endpointing.for_voice_commands(on_service_end=end_of_speech),
+            phrases=str(subentry.data.get(CONF_HOTWORDS, "")),
+            exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),
             client=client,
             hotwords=hotwords,
             entry=entry,
