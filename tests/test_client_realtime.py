@@ -10,14 +10,18 @@ import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.dashscope.client import (
+    AudioInput,
+    AudioSpec,
     DashScopeAuthError,
     DashScopeClient,
     DashScopeConnectionError,
+    DashScopeError,
     DashScopeModelNotFoundError,
     DashScopeNoSpeechError,
     DashScopeTaskError,
     DashScopeTimeoutError,
     Endpoint,
+    Endpointing,
     RecognitionParameters,
     Region,
     Timeouts,
@@ -306,3 +310,55 @@ async def test_emotion_is_kept_with_each_final_sentence(
         ("我很生气。", "negative", 0.87),
         ("快点。", "negative", 0.87),
     ]
+
+
+async def paced(audio: bytes, *, fail_after: int | None = None):
+    """Yield 10 ms chunks at 5x real time, like a pipeline; optionally fail part-way."""
+    for index, start in enumerate(range(0, len(audio), 320)):
+        if fail_after is not None and index == fail_after:
+            raise OSError("microphone unplugged")
+        await asyncio.sleep(0.002)
+        yield audio[start : start + 320]
+
+
+def pcm_input() -> AudioInput:
+    return AudioInput(AudioSpec("wav", "pcm", 16000), (16000,))
+
+
+@pytest.mark.parametrize(
+    ("endpointing", "seconds", "ended_by", "all_read"),
+    [
+        (Endpointing(), 2.0, None, True),
+        (Endpointing(on_service_end=True), 5.0, "service", False),
+        (Endpointing(on_service_end=True, max_seconds=0.2), 5.0, "length_cap", False),
+    ],
+    ids=["caller-ends", "service-ends", "length-cap"],
+)
+async def test_stream_owns_the_utterance(
+    http, dashscope_server: RunningServer, endpointing, seconds, ended_by, all_read
+) -> None:
+    """stream() takes the caller's chunks and gives transcripts; the policy decides the end."""
+    if ended_by == "length_cap":
+        dashscope_server.queue(TaskScript(sentences=[]))
+    audio = tone(seconds)
+    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
+        texts = [t.text async for t in session.stream(paced(audio), pcm_input(), endpointing)]
+    assert session.stats.ended_by == ended_by
+    received = len(dashscope_server.tasks[0].audio)
+    assert (received == len(audio)) is all_read
+    if ended_by != "length_cap":
+        assert texts[-1] == "打开客厅的灯。"
+    else:
+        assert received == 6400, "0.2 s of 16 kHz PCM"
+
+
+async def test_a_failing_stream_ends_the_task_with_a_clear_error(
+    http, dashscope_server: RunningServer
+) -> None:
+    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
+        with pytest.raises(DashScopeError, match="microphone unplugged"):
+            async for _ in session.stream(
+                paced(tone(2.0), fail_after=20), pcm_input(), Endpointing()
+            ):
+                pass
+    assert session.stats.error_code == "DashScopeError"
