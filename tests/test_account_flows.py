@@ -49,6 +49,7 @@ async def test_reauth_with_a_new_key(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+    assert result.get("translation_domain") != "homeassistant", "our own text, translated"
     await hass.async_block_till_done()
     assert config_entry.data[CONF_API_KEY] == NEW_KEY
     assert config_entry.unique_id == account_unique_id(NEW_KEY)
@@ -112,6 +113,7 @@ async def test_reconfigure_errors_recover(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    assert result.get("translation_domain") != "homeassistant", "our own text, translated"
     await hass.async_block_till_done()
     assert setup_integration.data[CONF_WORKSPACE_ID] == "ws-1"
     assert setup_integration.title == "DashScope custom endpoint ws-1"
@@ -128,6 +130,7 @@ async def test_reconfigure_to_a_new_key(
         result["flow_id"], reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
     )
     assert result["reason"] == "reconfigure_successful"
+    assert result.get("translation_domain") != "homeassistant", "our own text, translated"
     assert setup_integration.unique_id == account_unique_id(NEW_KEY)
 
 

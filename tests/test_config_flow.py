@@ -303,6 +303,7 @@ async def test_reconfigure_recognizer(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    assert result.get("translation_domain") != "homeassistant", "our own text, translated"
     await hass.async_block_till_done()
     subentry: ConfigSubentry = entry.subentries[RECOGNIZER_ID]
     assert subentry.data[CONF_MODEL] == "paraformer-realtime-v2"

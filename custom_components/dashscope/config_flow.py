@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -275,8 +276,17 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             and (title is None or entry.title == title)
         )
         reload = unchanged or entry.state is not ConfigEntryState.LOADED
+        # The reason is named so the integration's own text is shown: left out, Home Assistant
+        # answers with its generic (untranslated here) "Re-authentication was successful".
+        reason = (
+            "reconfigure_successful" if self.source == SOURCE_RECONFIGURE else "reauth_successful"
+        )
         result = self.async_update_and_abort(
-            entry, unique_id=unique_id, title=UNDEFINED if title is None else title, data=data
+            entry,
+            unique_id=unique_id,
+            title=UNDEFINED if title is None else title,
+            data=data,
+            reason=reason,
         )
         if reload:  # after the update: the reload may start at once, reading the new data
             self.hass.config_entries.async_schedule_reload(entry.entry_id)

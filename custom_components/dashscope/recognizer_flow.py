@@ -181,9 +181,12 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             title = recognizer_title(data)
             if self.source == "user":
                 return self.async_create_entry(title=title, data=data)
-            return self.async_update_and_abort(
+            # Updated here and aborted with our own reason: from 2026.10 async_update_and_abort
+            # answers with Home Assistant's generic text, and 2026.2's takes no reason.
+            self.hass.config_entries.async_update_subentry(
                 self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
             )
+            return self.async_abort(reason="reconfigure_successful")
         suggested: Mapping[str, Any] | None = None
         if self.source == "reconfigure":
             suggested = self._get_reconfigure_subentry().data
