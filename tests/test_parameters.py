@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.dashscope.client import MODELS, ModelInfo, Region
 from custom_components.dashscope.client.parameters import PARAMETERS, ParameterSpec, task_options
-from custom_components.dashscope.recognizer import default_recognizer, recognition_options
+from custom_components.dashscope.recognizer import default_recognizer
 from custom_components.dashscope.recognizer_flow import _settings_schema
 
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components/dashscope/translations"
@@ -32,7 +32,7 @@ def test_each_option_reaches_the_form_the_task_and_both_translations(spec: Param
     else:
         assert data[spec.parameter.value] == spec.default
     value = spec.maximum if spec.maximum is not None else True
-    sent = dict(recognition_options(model, {**data, spec.parameter.value: value}))
+    sent = dict(task_options(model.parameters, {**data, spec.parameter.value: value}))
     assert sent[spec.parameter.value] == spec.wire_value(value)
     assert type(sent[spec.parameter.value]).__name__ == spec.kind
     for language in ("en", "zh-Hans"):

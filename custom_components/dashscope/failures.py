@@ -1,8 +1,9 @@
-"""How the client's errors reach people: form errors, set-up states and action errors.
+"""How the client's errors reach people: form errors, set-up states, actions and repairs.
 
-Every flow, the set-up and the actions translate DashScope errors here and nowhere else; the
-classes come from the client's one error tree (`client/errors.py`). The stt entity never
-raises: it logs, returns an ERROR result and asks `recognition_failed` what to repair.
+Every flow, the set-up, the actions, the stt entity and the hotword sync translate DashScope
+errors here and nowhere else; the classes come from the client's one error tree
+(`client/errors.py`). The stt entity never raises: it logs, returns an ERROR result and
+leaves the repairs to `async_recognition_failed` and `async_recognition_succeeded`.
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ def async_recognition_failed(
                 "endpoint": recognizer.client.endpoint.websocket_url,
             },
         )
+
+
+@callback
+def async_recognition_succeeded(hass: HomeAssistant, recognizer: Recognizer) -> None:
+    """Clear the model repair once the recognizer's model works again."""
+    ir.async_delete_issue(hass, DOMAIN, model_issue_id(recognizer.recognizer_id))
 
 
 def vocabulary_issue_id(entry_id: str) -> str:

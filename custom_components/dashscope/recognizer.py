@@ -42,11 +42,6 @@ if TYPE_CHECKING:
 END_OF_SPEECH_DEFAULT = hasattr(stt, "SpeechAudioProcessing")
 
 
-def recognition_options(model: ModelInfo, data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    """Return the task parameters a recognizer's settings ask for, as the model takes them."""
-    return task_options(model.parameters, dict(data))
-
-
 def default_recognizer(model: str) -> dict[str, Any]:
     """Return the data of a recognizer with the default settings for `model`."""
     info = model_info(model)
@@ -131,7 +126,7 @@ class Recognizer:
             model=model,
             extra_hints=tuple(subentry.data.get(CONF_LANGUAGE_HINTS, [])),
             auto_language=bool(subentry.data.get(CONF_AUTO_LANGUAGE, False)),
-            options=recognition_options(model, subentry.data),
+            options=task_options(model.parameters, dict(subentry.data)),
             endpointing=Endpointing.for_voice_commands(on_service_end=end_of_speech),
             phrases=str(subentry.data.get(CONF_HOTWORDS, "")),
             exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),

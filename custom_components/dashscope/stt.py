@@ -20,7 +20,6 @@ from homeassistant.components.stt import (
 )
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import DashScopeConfigEntry
@@ -32,10 +31,9 @@ from .client import (
     service_sample_rate,
 )
 from .const import (
-    DOMAIN,
     LOGGER,
 )
-from .failures import async_recognition_failed, model_issue_id
+from .failures import async_recognition_failed, async_recognition_succeeded
 from .recognizer import Recognizer, recognizer_device, recognizer_subentries
 from .transcript import TranscriptRecord, async_publish
 
@@ -72,7 +70,6 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._recognitions = entry.runtime_data.recognitions
         self._recognizer = recognizer
-        self._model = recognizer.model
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = recognizer_device(subentry)
 
@@ -90,7 +87,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
     @property
     def supported_languages(self) -> list[str]:
         """Return the language tags the model recognizes."""
-        return self._model.language_tags
+        return self._recognizer.model.language_tags
 
     @property
     def supported_formats(self) -> list[AudioFormats]:
@@ -113,7 +110,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         return [
             rate
             for rate in AudioSampleRates
-            if service_sample_rate(self._model.sample_rates, rate.value) is not None
+            if service_sample_rate(self._recognizer.model.sample_rates, rate.value) is not None
         ]
 
     @property
@@ -159,7 +156,9 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             async for update in self._stream(metadata, stream):
                 yield update
         except Exception:  # noqa: BLE001 - last resort: a bug here must not break Assist
-            LOGGER.exception("Unexpected error in speech recognition with %s", self._model.name)
+            LOGGER.exception(
+                "Unexpected error in speech recognition with %s", self._recognizer.model.name
+            )
             yield SpeechResult(None, SpeechResultState.ERROR)
 
     async def _stream(
@@ -170,7 +169,9 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         try:
             audio = self._audio_input(metadata)
         except DashScopeError as err:
-            LOGGER.error("Speech recognition with %s refused the audio: %s", self._model.name, err)
+            LOGGER.error(
+                "Speech recognition with %s refused the audio: %s", self._recognizer.model.name, err
+            )
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         recognizer = self._recognizer
@@ -185,7 +186,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         except DashScopeError as err:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",
-                self._model.name,
+                self._recognizer.model.name,
                 time.monotonic() - started,
                 err,
             )
@@ -194,7 +195,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         self._record(session)
-        ir.async_delete_issue(self.hass, DOMAIN, model_issue_id(recognizer.recognizer_id))
+        async_recognition_succeeded(self.hass, recognizer)
         if session.transcript.text:
             async_publish(
                 self.hass,
@@ -203,7 +204,7 @@ class DashScopeSpeechToText(SpeechToTextEntity):
                     entity_id=self.entity_id,
                     recognizer_id=recognizer.recognizer_id,
                     language=str(metadata.language),
-                    model=self._model.name,
+                    model=self._recognizer.model.name,
                     audio_seconds=session.stats.audio_seconds,
                 ),
             )

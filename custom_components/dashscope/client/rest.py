@@ -31,7 +31,7 @@ class HttpApi:
 
     def __init__(self, http: aiohttp.ClientSession, api_key: str, endpoint: Endpoint) -> None:
         """Use the account's key on the endpoint's HTTP base URL."""
-        self.http = http
+        self._http = http
         self._api_key = api_key
         self._endpoint = endpoint
 
@@ -85,7 +85,9 @@ class HttpApi:
         no key: `what` names the request in the error, never the URL's signature.
         """
         try:
-            async with self.http.request(method, url, timeout=client_timeout, **kwargs) as response:
+            async with self._http.request(
+                method, url, timeout=client_timeout, **kwargs
+            ) as response:
                 return response.status, await response.text()
         except TimeoutError as err:
             raise DashScopeTimeoutError(f"{what} did not answer") from err

@@ -96,11 +96,9 @@ class RecognitionSession:
         self._started_at = asyncio.get_running_loop().time()
         try:
             await self._start_task()
-        except DashScopeError as err:
-            self.record_failure(err)
-            await self.close()
-            raise
-        except BaseException:
+        except BaseException as err:
+            if isinstance(err, DashScopeError):
+                self.record_failure(err)
             await self.close()
             raise
         return self
