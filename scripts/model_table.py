@@ -14,6 +14,7 @@ from custom_components.dashscope.client.catalog import (
     ANY_SAMPLE_RATE,
     MODELS,
     HintRule,
+    ModelInfo,
 )
 
 _HINTS = {
@@ -23,11 +24,18 @@ _HINTS = {
 }
 
 
+def _biasing(model: ModelInfo) -> str:
+    if model.context_tokens:
+        return "context text"
+    return "vocabulary" if model.hotword_parameter == "vocabulary_id" else "none"
+
+
 def model_table() -> str:
     """Return the Markdown table of models."""
     lines = [
-        "| model | regions | sample rate | Home Assistant languages | language hints |",
-        "|---|---|---|---|---|",
+        "| model | regions | sample rate | Home Assistant languages | language hints"
+        " | hotwords | emotion |",
+        "|---|---|---|---|---|---|---|",
     ]
     for model in MODELS.values():
         regions = ", ".join(sorted(str(d).capitalize() for d in model.deployments))
@@ -36,8 +44,10 @@ def model_table() -> str:
         else:
             rates = ", ".join(f"{rate // 1000} kHz" for rate in model.sample_rates)
         tags = ", ".join(model.language_tags)
+        emotion = "yes" if model.emotion else "no"
         lines.append(
-            f"| `{model.name}` | {regions} | {rates} | {tags} | {_HINTS[model.hint_rule]} |"
+            f"| `{model.name}` | {regions} | {rates} | {tags} | {_HINTS[model.hint_rule]}"
+            f" | {_biasing(model)} | {emotion} |"
         )
     return "\n".join(lines)
 

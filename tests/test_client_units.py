@@ -313,8 +313,14 @@ def test_invalid_endpoints(region, workspace, url, reason) -> None:
 
 def test_models_per_deployment() -> None:
     singapore = [model.name for model in models_for([Deployment.SINGAPORE])]
-    assert singapore == ["fun-asr-realtime", "fun-asr-realtime-2025-11-07"]
-    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 10
+    assert singapore == [
+        "fun-asr-realtime",
+        "fun-asr-realtime-2025-11-07",
+        "qwen3-asr-flash-realtime",
+        "qwen3-asr-flash-realtime-2026-02-10",
+        "qwen3-asr-flash-realtime-2025-10-27",
+    ]
+    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 13
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ async def recognize_file(
         container = "ogg" if audio_file.format in ("opus", "speex") else "file"
         spec = AudioSpec(container, audio_file.format, model.preferred_sample_rate)
     audio = recognizer.audio_input(spec)
-    session = recognizer.recognition(language, audio)
+    session = recognizer.recognition(language, audio, whole_file=True)
     async with session:
         stream = paced(audio_file.data, audio_file.duration, speed)
         async for _ in session.stream(stream, audio, Endpointing()):

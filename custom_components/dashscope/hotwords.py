@@ -1,8 +1,10 @@
-"""Keep each recognizer's hotword vocabulary in sync with its phrases and the home's names.
+"""Keep each recognizer's hotwords in sync with its phrases and the home's names.
 
-One vocabulary per recognizer, created through the customization API under a prefix unique
-to this installation, targeted at the recognizer's model. Its id is stored so that it is
-used (and later updated or deleted) across restarts, and passed on every recognition task.
+Fun-ASR and Paraformer: one vocabulary per recognizer, created through the customization API
+under a prefix unique to this installation, targeted at the recognizer's model. Its id is
+stored so that it is used (and later updated or deleted) across restarts, and passed on every
+recognition task. Qwen3: the same phrases and names become the session's context biasing
+text, built here (nothing is uploaded) and rebuilt when the names change.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .client import (
     Hotword,
     Region,
     VocabularyClient,
+    build_context,
     build_vocabulary,
     model_info,
     parse_phrases,
@@ -99,6 +102,7 @@ class HotwordManager:
         )
         self._vocabularies: dict[str, StoredVocabulary] = {}
         self._recognizers: Mapping[str, Recognizer] = {}  # given by `attach`
+        self._contexts: dict[str, str] = {}  # built on first use, dropped on each sync
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
             hass,
@@ -122,6 +126,22 @@ class HotwordManager:
         if stored is None or stored["model"] != model:
             return None
         return stored["vocabulary_id"]
+
+    @callback
+    def context(self, recognizer: Recognizer) -> str:
+        """Return a recognizer's context biasing text: its phrases, then the home's names."""
+        if recognizer.recognizer_id not in self._contexts:
+            self._contexts[recognizer.recognizer_id] = self._build_context(recognizer)
+        return self._contexts[recognizer.recognizer_id]
+
+    def _build_context(self, recognizer: Recognizer) -> str:
+        sources: list[list[Hotword]] = [parse_phrases(recognizer.phrases)]
+        if recognizer.exposed_names:
+            sources.append(exposed_names(self._hass))
+        context = build_context(recognizer.model.context_tokens, *sources)
+        for text, problem in context.skipped:
+            LOGGER.debug("Context phrase %r of %s left out: %s", text, recognizer.title, problem)
+        return context.text
 
     @callback
     def async_forget(self, subentry_id: str) -> None:
@@ -184,6 +204,7 @@ class HotwordManager:
     async def async_sync(self) -> None:
         """Create, update or delete vocabularies so that each recognizer has what it wants."""
         async with self._lock:
+            self._contexts.clear()  # names may have changed: rebuilt on the next utterance
             wanted = self._wanted()
             for subentry_id, stored in list(self._vocabularies.items()):
                 if subentry_id not in wanted or wanted[subentry_id][0] != stored["model"]:

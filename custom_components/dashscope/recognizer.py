@@ -135,29 +135,44 @@ class Recognizer:
             entry=entry,
         )
 
-    def parameters(self, language: str, audio: AudioInput) -> RecognitionParameters:
-        """Return the task parameters for an utterance: the caller's language first."""
+    def parameters(
+        self, language: str, audio: AudioInput, *, whole_file: bool = False
+    ) -> RecognitionParameters:
+        """Return the task parameters for an utterance: the caller's language first.
+
+        The realtime protocol's turns are the service's (its VAD) when the service ends the
+        utterance, and for a whole file (one manual turn holds at most 60 s); otherwise the
+        caller's stream ends the one turn.
+        """
+        model = self.model
         hints: tuple[str, ...] = ()
         if not self.auto_language:
-            code = self.model.language_code(language)
-            hints = tuple(self.model.language_hints(code, list(self.extra_hints)))
-        vocabulary_id = self.hotwords.vocabulary_id(self.recognizer_id, self.model.name)
-        vocabulary = ((self.model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
+            code = model.language_code(language)
+            hints = tuple(model.language_hints(code, list(self.extra_hints)))
+        vocabulary: tuple[tuple[str, str], ...] = ()
+        if model.hotword_parameter is not None:
+            vocabulary_id = self.hotwords.vocabulary_id(self.recognizer_id, model.name)
+            vocabulary = ((model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
         return RecognitionParameters(
-            model=self.model.name,
+            model=model.name,
             sample_rate=audio.service_rate,
             audio_format=audio.service_format,
             language_hints=hints,
             options=self.options + vocabulary,
+            protocol=model.protocol,
+            context=self.hotwords.context(self) if model.context_tokens else "",
+            service_vad=whole_file or self.endpointing.on_service_end,
         )
 
-    def recognition(self, language: str, audio: AudioInput) -> RecognitionSession:
+    def recognition(
+        self, language: str, audio: AudioInput, *, whole_file: bool = False
+    ) -> RecognitionSession:
         """Return a recognition session with this recognizer's settings."""
-        return self.client.recognition(self.parameters(language, audio))
+        return self.client.recognition(self.parameters(language, audio, whole_file=whole_file))
 
     def audio_input(self, spec: AudioSpec) -> AudioInput:
         """Return how audio described by `spec` becomes what the model is sent."""
-        return AudioInput(spec, self.model.sample_rates)
+        return AudioInput(spec, self.model.sample_rates, self.model.formats)
 
     def default_language(self, hass: HomeAssistant) -> str:
         """Return the model's language tag closest to Home Assistant's language."""

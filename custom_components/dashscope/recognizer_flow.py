@@ -101,7 +101,7 @@ def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
     fields: dict[vol.Marker, Any] = {
         vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT): BooleanSelector()
     }
-    if supports_hotwords(model.name, region):
+    if supports_hotwords(model.name, region) or model.context_tokens:
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
         )

@@ -15,7 +15,15 @@ from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, mod
 from .client import DashScopeClient
 from .connections import ConnectionPool
 from .endpointing import Endpointing
-from .endpoints import REGIONS, Deployment, Endpoint, InvalidEndpointError, Region, RegionInfo
+from .endpoints import (
+    REGIONS,
+    Deployment,
+    Endpoint,
+    InvalidEndpointError,
+    Protocol,
+    Region,
+    RegionInfo,
+)
 from .errors import (
     DashScopeAuthError,
     DashScopeBadAudioError,
@@ -31,7 +39,7 @@ from .errors import (
     DashScopeVocabularyMissingError,
     UnsupportedAudioError,
 )
-from .hotwords import Hotword, Vocabulary, build_vocabulary, parse_phrases
+from .hotwords import Context, Hotword, Vocabulary, build_context, build_vocabulary, parse_phrases
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
 from .retry import RetryPolicy, Timeouts
@@ -48,6 +56,7 @@ __all__ = [
     "AudioInput",
     "AudioSpec",
     "ConnectionPool",
+    "Context",
     "DashScopeAuthError",
     "DashScopeBadAudioError",
     "DashScopeClient",
@@ -69,6 +78,7 @@ __all__ = [
     "InvalidEndpointError",
     "ModelInfo",
     "PcmConverter",
+    "Protocol",
     "RecognitionParameters",
     "RecognitionSession",
     "RecognitionStats",
@@ -82,6 +92,7 @@ __all__ = [
     "Vocabulary",
     "VocabularyClient",
     "WavStripper",
+    "build_context",
     "build_vocabulary",
     "model_info",
     "models_for",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,16 +160,26 @@ _ACCEPTED = frozenset(
     }
 )
 
+# Every `format` the inference protocol's models take.
+ALL_FORMATS = tuple(dict.fromkeys(codec for _, codec in sorted(_ACCEPTED)))
+
 
 class AudioInput:
     """Prepare one stream for the service: parse WAV, downmix, resample, or pass Opus through."""
 
-    def __init__(self, spec: AudioSpec, model_rates: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        spec: AudioSpec,
+        model_rates: tuple[int, ...],
+        model_formats: Iterable[str] = ALL_FORMATS,
+    ) -> None:
         """Check the spec against what the model accepts; raise UnsupportedAudioError if not."""
         self.spec = spec
         pair = (spec.container, spec.codec)
         if pair not in _ACCEPTED:
             raise UnsupportedAudioError(f"Unsupported audio: {spec.codec} in {spec.container}")
+        if spec.codec not in model_formats:
+            raise UnsupportedAudioError(f"The model does not take {spec.codec} audio")
         if spec.codec == "pcm" and spec.bits != PCM_SAMPLE_BYTES * 8:
             raise UnsupportedAudioError(f"PCM must be 16-bit, not {spec.bits}-bit")
         if spec.channels not in (1, 2):

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .endpoints import Deployment
+from .audio import ALL_FORMATS
+from .endpoints import Deployment, Protocol
 from .parameters import Family, Parameter, family_parameters
 
 BEIJING = frozenset({Deployment.BEIJING})
@@ -31,12 +32,22 @@ class HintRule(StrEnum):
 FUN_ASR_PARAMETERS = family_parameters(Family.FUN_ASR)
 PARAFORMER_V2_PARAMETERS = family_parameters(Family.PARAFORMER_V2)
 PARAFORMER_V1_PARAMETERS = family_parameters(Family.PARAFORMER_V1)
+QWEN3_PARAMETERS = family_parameters(Family.QWEN3)
 
 # The codes fun-asr-realtime (= -2025-11-07) accepts as its (first) language hint.
 FUN_ASR_CODES = (
     "zh", "en", "ja", "ko", "vi", "th", "id", "ms", "tl", "ar", "hi", "de", "fr", "es", "pt",
     "it", "ru", "nl", "pl", "sv", "da", "fi", "cs", "sk", "el", "hu", "ro", "bg", "hr", "sl",
 )  # fmt: skip
+
+# The codes Qwen3-ASR-Flash-Realtime takes as its `language` (zh covers Mandarin, Sichuanese,
+# Minnan and Wu; Filipino is `fil` here where Fun-ASR says `tl`).
+QWEN3_CODES = (
+    "zh", "yue", "en", "ja", "ko", "de", "fr", "ru", "es", "pt", "it", "ar", "hi", "id", "th",
+    "vi", "tr", "uk", "ms", "fil", "cs", "da", "fi", "is", "no", "pl", "sv",
+)  # fmt: skip
+# Its context biasing (`corpus.text`) takes at most this many tokens.
+QWEN3_CONTEXT_TOKENS = 10_000
 
 # Home Assistant language tag -> the service's language code.
 LANGUAGE_CODES: dict[str, str] = {
@@ -77,9 +88,15 @@ LANGUAGE_CODES: dict[str, str] = {
     "bg-BG": "bg",
     "hr-HR": "hr",
     "sl-SI": "sl",
+    "tr-TR": "tr",
+    "uk-UA": "uk",
+    "is-IS": "is",
+    "nb-NO": "no",
 }
 # Models that recognize Chinese dialects take Cantonese as Chinese when `yue` is not a code.
 DIALECT_FALLBACK = {"yue": "zh"}
+# The same language under another code, for models that use it.
+CODE_ALIASES = {"tl": "fil"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +110,11 @@ class ModelInfo:
     hint_rule: HintRule
     parameters: frozenset[Parameter] = field(default_factory=frozenset)
     dialects: bool = False
-    hotword_parameter: str = "vocabulary_id"
+    hotword_parameter: str | None = "vocabulary_id"  # None: no vocabularies
     emotion: bool = False
+    protocol: Protocol = Protocol.INFERENCE
+    formats: tuple[str, ...] = ALL_FORMATS  # the audio `format`s it takes
+    context_tokens: int = 0  # context biasing: how long `corpus.text` may be (0: none)
 
     def language_code(self, tag: str) -> str | None:
         """Return the service code for a Home Assistant language tag, if supported."""
@@ -107,6 +127,8 @@ class ModelInfo:
                     break
         if code in self.languages:
             return code
+        if code in CODE_ALIASES and CODE_ALIASES[code] in self.languages:
+            return CODE_ALIASES[code]
         if self.dialects and code in DIALECT_FALLBACK:
             fallback = DIALECT_FALLBACK[code]
             return fallback if fallback in self.languages else None
@@ -185,6 +207,27 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
+        ),
+        *(
+            ModelInfo(
+                name=name,
+                deployments=EVERYWHERE,
+                sample_rates=(16000, 8000),
+                languages=QWEN3_CODES,
+                hint_rule=HintRule.FIRST,
+                parameters=QWEN3_PARAMETERS,
+                dialects=True,
+                hotword_parameter=None,
+                emotion=True,
+                protocol=Protocol.REALTIME,
+                formats=("pcm", "opus"),
+                context_tokens=QWEN3_CONTEXT_TOKENS,
+            )
+            for name in (
+                "qwen3-asr-flash-realtime",  # = -2025-10-27 for now
+                "qwen3-asr-flash-realtime-2026-02-10",
+                "qwen3-asr-flash-realtime-2025-10-27",
+            )
         ),
         ModelInfo(
             name="paraformer-realtime-v2",

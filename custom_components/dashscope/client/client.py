@@ -8,6 +8,7 @@ from typing import Self
 
 import aiohttp
 
+from .catalog import model_info
 from .connections import ConnectionPool
 from .endpoints import Endpoint
 from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
@@ -69,7 +70,7 @@ class DashScopeClient:
     async def validate(self, model: str, sample_rate: int = _VALIDATION_SAMPLE_RATE) -> None:
         """Run a short task with 100 ms of silence to prove the key, endpoint and model work."""
         silence = bytes(int(sample_rate * 0.1) * 2)
-        parameters = RecognitionParameters(model, sample_rate)
+        parameters = RecognitionParameters(model, sample_rate, protocol=model_info(model).protocol)
         async with self.recognition(parameters, keep_connection=False) as session:
             await session.send_audio(silence)
             await session.finish()

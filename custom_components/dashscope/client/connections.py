@@ -16,7 +16,7 @@ import logging
 
 import aiohttp
 
-from .endpoints import Endpoint
+from .endpoints import Endpoint, Protocol
 from .errors import (
     THROTTLED_CODE,
     DashScopeAuthError,
@@ -35,6 +35,7 @@ class Connection:
     """One open WebSocket and how it has been used."""
 
     ws: aiohttp.ClientWebSocketResponse
+    url: str
     tasks: int = 0  # tasks started on it
     idle_since: float = field(default=0.0)
 
@@ -76,8 +77,16 @@ class ConnectionPool:
         """Return how many connections are open (idle or busy)."""
         return len(self._idle) + len(self._busy)
 
-    async def acquire(self, *, fresh: bool = False) -> Connection:
-        """Return an idle connection (most recently used first) or a new one."""
+    def url(self, protocol: Protocol, model: str) -> str:
+        """Return the socket URL of a protocol for `model` at this pool's endpoint."""
+        return self._endpoint.socket_url(protocol, model)
+
+    async def acquire(self, *, fresh: bool = False, url: str | None = None) -> Connection:
+        """Return an idle connection to `url` (most recently used first) or a new one.
+
+        `url` defaults to the endpoint's inference URL; the realtime protocol has its own.
+        """
+        url = url or self._endpoint.websocket_url
         if self._closed:
             # Unloading: an utterance still running must not reconnect and leave a socket.
             raise DashScopeConnectionError("The client is closed")
@@ -86,10 +95,12 @@ class ConnectionPool:
         for connection in expired:
             self._idle.remove(connection)
             await connection.ws.close()
-        if self._idle and not fresh:
-            connection = self._idle.pop()
+        idle = [c for c in self._idle if c.url == url]
+        if idle and not fresh:
+            connection = idle[-1]
+            self._idle.remove(connection)
         else:
-            connection = Connection(await self._connect())
+            connection = Connection(await self._connect(url), url)
         self._busy.add(connection)
         return connection
 
@@ -140,11 +151,11 @@ class ConnectionPool:
         for connection in connections:
             await connection.ws.close()
 
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+    async def _connect(self, url: str) -> aiohttp.ClientWebSocketResponse:
         self.handshakes += 1
         try:
             return await self._http.ws_connect(
-                self._endpoint.websocket_url,
+                url,
                 headers=self._endpoint.headers(self._api_key),
                 max_msg_size=_MAX_MESSAGE_BYTES,
             )
@@ -156,5 +167,5 @@ class ConnectionPool:
             raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
         except (aiohttp.ClientError, OSError) as err:
             raise DashScopeConnectionError(
-                f"Cannot connect to {self._endpoint.websocket_url}: {err.__class__.__name__}"
+                f"Cannot connect to {url}: {err.__class__.__name__}"
             ) from err

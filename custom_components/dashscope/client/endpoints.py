@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-WEBSOCKET_PATH = "/api-ws/v1/inference"
+
+class Protocol(StrEnum):
+    """The service's two real-time WebSocket protocols, by their path on a host."""
+
+    INFERENCE = "/api-ws/v1/inference"  # run-task, binary audio, finish-task: Fun-ASR, Paraformer
+    REALTIME = "/api-ws/v1/realtime"  # session.update, base64 audio events: Qwen3-ASR
+
+
+WEBSOCKET_PATH = Protocol.INFERENCE.value
+INFERENCE_SUFFIX, REALTIME_SUFFIX = "/inference", "/realtime"
 _WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 
 
@@ -135,6 +144,24 @@ class Endpoint:
             http_base_url=urlunsplit((http_scheme, parts.netloc, "", "", "")),
             workspace_id=workspace_id,
         )
+
+    def socket_url(self, protocol: Protocol, model: str) -> str:
+        """Return the WebSocket URL of `protocol`; the realtime protocol names its model there.
+
+        A custom URL names the inference path; the realtime path sits beside it (a proxy at
+        `/asr` serves `/asr` for the inference protocol and `/api-ws/v1/realtime` for the other).
+        """
+        if protocol is Protocol.INFERENCE:
+            return self.websocket_url
+        parts = urlsplit(self.websocket_url)
+        path = parts.path
+        if path.endswith(INFERENCE_SUFFIX):
+            path = path.removesuffix(INFERENCE_SUFFIX) + REALTIME_SUFFIX
+        else:
+            path = Protocol.REALTIME.value
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "model"]
+        query.append(("model", model))
+        return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
 
     def headers(self, api_key: str) -> dict[str, str]:
         """Return the handshake and request headers for this endpoint."""

@@ -82,3 +82,43 @@ def build_vocabulary(*sources: Iterable[Hotword]) -> Vocabulary:
                 continue
             entries[key] = Hotword(text, hotword.weight)
     return Vocabulary(tuple(entries.values()), tuple(skipped))
+
+
+# Context biasing (the realtime protocol's `corpus.text`) takes free text, counted in tokens.
+CONTEXT_SEPARATOR = ", "
+_ASCII_CHARS_PER_TOKEN = 3  # English tokenizes at about 4 characters a token: stay below
+
+
+def estimate_tokens(text: str) -> int:
+    """Return at least as many tokens as the service will count: one per non-ASCII character."""
+    non_ascii = sum(1 for char in text if not char.isascii())
+    ascii_chars = len(text) - non_ascii
+    return non_ascii + -(-ascii_chars // _ASCII_CHARS_PER_TOKEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The context biasing text, and the phrases that did not fit (with the reason)."""
+
+    text: str
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def build_context(max_tokens: int, *sources: Iterable[Hotword]) -> Context:
+    """Join phrases in priority order, without duplicates, within `max_tokens`."""
+    texts: dict[str, str] = {}
+    skipped: list[tuple[str, str]] = []
+    used = 0
+    for source in sources:
+        for hotword in source:
+            text = " ".join(hotword.text.split())
+            key = text.casefold()
+            if not text or key in texts:
+                continue
+            cost = estimate_tokens(text) + (estimate_tokens(CONTEXT_SEPARATOR) if texts else 0)
+            if used + cost > max_tokens:
+                skipped.append((text, f"more than {max_tokens} tokens of context"))
+                continue
+            texts[key] = text
+            used += cost
+    return Context(CONTEXT_SEPARATOR.join(texts.values()), tuple(skipped))

@@ -13,6 +13,7 @@ import math
 from typing import Any
 import uuid
 
+from .endpoints import Protocol
 from .errors import DashScopeError
 
 
@@ -27,13 +28,20 @@ def new_task_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class RecognitionParameters:
-    """What a recognition task is asked to do (`payload.parameters` plus the model)."""
+    """What a recognition task is asked to do (`payload.parameters` plus the model).
+
+    The realtime protocol (Qwen3) takes the first hint as its `language`, `context` as its
+    context biasing and `service_vad` as its turn detection (off: the client ends the turn).
+    """
 
     model: str
     sample_rate: int
     audio_format: str = "pcm"
     language_hints: tuple[str, ...] = ()
     options: tuple[tuple[str, Any], ...] = ()
+    protocol: Protocol = Protocol.INFERENCE
+    context: str = ""
+    service_vad: bool = True
 
     def to_payload(self) -> dict[str, Any]:
         """Return the `parameters` object of a `run-task` message."""
@@ -96,6 +104,7 @@ class Sentence:
     heartbeat: bool = False
     emo_tag: str | None = None
     emo_confidence: float | None = None
+    language: str | None = None  # the language the service detected, where it says
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sentence:

@@ -13,7 +13,11 @@ from typing import Any, Literal
 
 
 class Parameter(StrEnum):
-    """Optional recognition parameters a model may accept (their names on the wire)."""
+    """Optional recognition parameters a model may accept.
+
+    The inference protocol's are named as on the wire; the realtime protocol's two turn
+    detection settings are `turn_detection.threshold` and `.silence_duration_ms` there.
+    """
 
     PUNCTUATION = "punctuation_prediction_enabled"
     INVERSE_TEXT_NORMALIZATION = "inverse_text_normalization_enabled"
@@ -23,6 +27,8 @@ class Parameter(StrEnum):
     MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
     SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
     HEARTBEAT = "heartbeat"
+    VAD_THRESHOLD = "vad_threshold"
+    VAD_SILENCE = "vad_silence_ms"
 
 
 class Family(StrEnum):
@@ -31,9 +37,11 @@ class Family(StrEnum):
     FUN_ASR = "fun_asr"
     PARAFORMER_V2 = "paraformer_v2"
     PARAFORMER_V1 = "paraformer_v1"
+    QWEN3 = "qwen3"  # the realtime protocol
 
 
-_ALL = frozenset(Family)
+# The inference protocol's families (Fun-ASR and Paraformer).
+_ALL = frozenset({Family.FUN_ASR, Family.PARAFORMER_V2, Family.PARAFORMER_V1})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,25 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         step=0.05,
     ),
     ParameterSpec(Parameter.HEARTBEAT, "bool", _ALL, setting=False),
+    # Qwen3's server VAD (used when the service ends the utterance): lower is more sensitive.
+    ParameterSpec(
+        Parameter.VAD_THRESHOLD,
+        "float",
+        frozenset({Family.QWEN3}),
+        minimum=-1.0,
+        maximum=1.0,
+        step=0.05,
+    ),
+    ParameterSpec(
+        Parameter.VAD_SILENCE,
+        "int",
+        frozenset({Family.QWEN3}),
+        default=500,
+        minimum=200,
+        maximum=6000,
+        step=50,
+        unit="ms",
+    ),
 )
 SPECS: dict[Parameter, ParameterSpec] = {spec.parameter: spec for spec in PARAMETERS}
 

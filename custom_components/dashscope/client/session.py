@@ -18,6 +18,7 @@ from typing import Self
 from .audio import AudioFramer, AudioInput, frame_bytes, pcm_bytes_per_second
 from .connections import ConnectionPool
 from .endpointing import Endpointing
+from .endpoints import Protocol
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
@@ -25,14 +26,21 @@ from .errors import (
     DashScopeTimeoutError,
 )
 from .messages import RecognitionParameters
+from .qwen import QwenRealtimeTask
 from .realtime import RecognitionTask
 from .replay import ReplayBuffer
 from .retry import RetryBudget, RetryPolicy, Timeouts
 from .stats import RecognitionStats
+from .task import SocketTask
 from .transcript import Transcript
 from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
+# Each protocol's task: a new family is a new protocol module and a row here.
+_TASKS: dict[Protocol, type[SocketTask]] = {
+    Protocol.INFERENCE: RecognitionTask,
+    Protocol.REALTIME: QwenRealtimeTask,
+}
 
 
 class RecognitionSession:
@@ -60,8 +68,10 @@ class RecognitionSession:
             pcm_bytes_per_second(parameters.sample_rate) if self._pcm else 16000
         )
         self._replay = ReplayBuffer(int(policy.replay_seconds * self._bytes_per_second))
-        self._task: RecognitionTask | None = None
-        self._closed_task: RecognitionTask | None = None
+        self._task: SocketTask | None = None
+        self._closed_task: SocketTask | None = None
+        self._task_class = _TASKS[parameters.protocol]
+        self._url = pool.url(parameters.protocol, parameters.model)
         self._lock = asyncio.Lock()
         self._audio_done = False
         self._deadline: float | None = None
@@ -237,8 +247,8 @@ class RecognitionSession:
                 connection = None
                 try:
                     async with asyncio.timeout_at(deadline):
-                        connection = await self._pool.acquire(fresh=self._fresh)
-                        task = RecognitionTask(connection, self.parameters)
+                        connection = await self._pool.acquire(fresh=self._fresh, url=self._url)
+                        task = self._task_class(connection, self.parameters)
                         self._task = task
                         self._replay.rewind()
                         self.stats.attempts += 1
@@ -267,7 +277,7 @@ class RecognitionSession:
         if task is not None:
             await self._pool.discard(task.connection)
 
-    async def _before_retry(self, err: DashScopeError, task: RecognitionTask | None) -> None:
+    async def _before_retry(self, err: DashScopeError, task: SocketTask | None) -> None:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""
         if self._aborted is not None:
             raise self._aborted from err
