@@ -1,6 +1,9 @@
 """Run the local DashScope server: `python -m tests.dashscope_server --port 8765`.
 
-Point the integration at it with the custom endpoint `ws://127.0.0.1:8765/api-ws/v1/inference`.
+It serves both real-time protocols on the one port: point a client at
+`ws://127.0.0.1:8765/api-ws/v1/inference` (Fun-ASR/Paraformer; the integration's custom
+endpoint) or `ws://127.0.0.1:8765/api-ws/v1/realtime?model=qwen3-asr-flash-realtime`
+(Qwen3-ASR-Flash-Realtime). The sentences and pacing options apply to both.
 """
 
 from __future__ import annotations

@@ -44,6 +44,14 @@ class TaskScript:
     finish_delay: float = 0.0  # the service's own finishing time, seconds
     results_after_finish: bool = False  # a busy service: nothing is reported before finish-task
     max_frame_bytes: int = 16384
+    # Qwen3-ASR-Flash-Realtime only (the inference protocol ignores them). How an intermediate
+    # `...transcription.text` splits the utterance: `text` fixed + `stash` provisional tail
+    # ("split"), or everything in `stash` ("stash_only"), as the SDK's own sample reads it.
+    stash_mode: Literal["split", "stash_only"] = "split"
+    detected_language: str | None = None  # None: the session's language, else "zh"
+    fail_type: Literal["invalid_request_error", "server_error"] = "server_error"
+    fail_transcription: bool = False  # `...transcription.failed` instead of `completed`
+    malformed: bool = False  # a text frame that is not JSON, right after session.created
 
 
 @dataclass
@@ -103,6 +111,10 @@ class Recognizer:
             text = self.sentences[self._sentence][: self._revealed]
             return [self._sentence_json(text, final=True)]
         return []
+
+    def heard(self) -> str:
+        """Return all the text the audio so far reveals, whatever the pauses (no VAD)."""
+        return "".join(self.sentences)[: self.received // self.script.bytes_per_char]
 
     def heartbeat(self) -> dict[str, Any]:
         """Return a heartbeat result (no speech)."""

@@ -1,9 +1,12 @@
 """A protocol-faithful DashScope real-time recognition server for tests.
 
-It checks what it receives the way the service does (the handshake's key, the `run-task`
-shape and parameters, audio only after `task-started`, frame sizes, task ids) and can be
-scripted per task to send partial and final sentences, heartbeats, failures, to drop the
-connection or to stall. Everything it sees is recorded for the tests to inspect.
+It speaks both real-time protocols on one port: the Fun-ASR/Paraformer inference protocol
+(`/api-ws/v1/inference`, here) and Qwen3-ASR-Flash-Realtime (`/api-ws/v1/realtime`, qwen.py),
+behind the same handshake (key, refusals, delay). It checks what it receives the way the
+service does (the handshake's key, the `run-task` shape and parameters, audio only after
+`task-started`, frame sizes, task ids; qwen.py's own checks) and can be scripted per task or
+session to send partial and final sentences, heartbeats, failures, to drop the connection or
+to stall. Everything it sees is recorded for the tests to inspect.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .customization import CUSTOMIZATION_PATH, CustomizationService
+from .qwen import REALTIME_PATH, QwenConnection, QwenSession
+from .qwen_config import QWEN_REGION_MODELS
 from .script import Recognizer, TaskScript
 from .transcription import TranscriptionService
 
@@ -158,6 +163,7 @@ class DashScopeServer:
     def __init__(self, api_key: str = "sk-test-key", *, region: str = "beijing") -> None:
         """Accept `api_key`; serve the models of `region`."""
         self.models = BEIJING_MODELS if region == "beijing" else SINGAPORE_MODELS
+        self.qwen_models = dict(QWEN_REGION_MODELS[region])  # realtime model -> sample rates
         self.customization = CustomizationService(api_key, self.models)
         self.transcription = TranscriptionService(lambda: self.customization.api_key)
         self.scripts: deque[TaskScript] = deque()
@@ -167,13 +173,15 @@ class DashScopeServer:
         self.headers: list[dict[str, str]] = []
         self.connections = 0
         self.tasks: list[ServerTask] = []
+        self.qwen_sessions: list[QwenSession] = []
         self.violations: list[str] = []
         self.accept_delay = 0.0  # seconds before answering an upgrade (a slow network)
         self.idle_timeout = 60.0  # no new task on an open connection
-        self.audio_timeout = 23.0  # no audio during a task
+        self.audio_timeout = 23.0  # no audio during a task (realtime: no client event)
+        self.close_after_finish = 1.0  # realtime: the wait for the client to close when done
         self._sockets: set[web.WebSocketResponse] = set()
         self._stopping = asyncio.Event()  # ends a slow handshake when the server stops
-        self._connections: dict[web.WebSocketResponse, _Connection] = {}
+        self._connections: dict[web.WebSocketResponse, _Connection | QwenConnection] = {}
 
     @property
     def api_key(self) -> str:
@@ -190,7 +198,7 @@ class DashScopeServer:
         return len(self._sockets)
 
     async def stop_idle_connections(self) -> None:
-        """Close every connection that runs no task, as the service does after 60 s idle."""
+        """Close every connection that runs no task or session, as the service does when idle."""
         for ws, connection in list(self._connections.items()):
             if not connection.started:
                 await ws.close()
@@ -203,6 +211,7 @@ class DashScopeServer:
         """Return the aiohttp application."""
         app = web.Application()
         app.router.add_get(WEBSOCKET_PATH, self._handle)
+        app.router.add_get(REALTIME_PATH, self._handle_realtime)
         app.router.add_post(CUSTOMIZATION_PATH, self.customization.handle)
         self.transcription.routes(app)
         app.on_shutdown.append(self._close_all)
@@ -214,6 +223,19 @@ class DashScopeServer:
             await ws.close()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        ws = await self._upgrade(request)
+        if isinstance(ws, web.WebSocketResponse):
+            await self._serve(ws, _Connection(self, ws, self.connections))
+        return ws
+
+    async def _handle_realtime(self, request: web.Request) -> web.StreamResponse:
+        ws = await self._upgrade(request)
+        if isinstance(ws, web.WebSocketResponse):
+            await self._serve(ws, QwenConnection(self, ws, request, self.connections))
+        return ws
+
+    async def _upgrade(self, request: web.Request) -> web.StreamResponse:
+        """Answer the handshake as the service does: refused, unauthorized, or a WebSocket."""
         self.headers.append(dict(request.headers))
         if self.accept_delay:
             with contextlib.suppress(TimeoutError):
@@ -228,8 +250,12 @@ class DashScopeServer:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self.connections += 1
+        return ws
+
+    async def _serve(
+        self, ws: web.WebSocketResponse, connection: _Connection | QwenConnection
+    ) -> None:
         self._sockets.add(ws)
-        connection = _Connection(self, ws, self.connections)
         self._connections[ws] = connection
         try:
             await connection.run()
@@ -237,7 +263,6 @@ class DashScopeServer:
             self._sockets.discard(ws)
             self._connections.pop(ws, None)
             await ws.close()
-        return ws
 
 
 class _Connection:
