@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
-from custom_components.dashscope.client import MODELS, HintRule
+from custom_components.dashscope.client import MODELS, HintRule, Protocol
 from custom_components.dashscope.client.catalog import LANGUAGE_CODES
 from custom_components.dashscope.const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS
 from custom_components.dashscope.recognizer import default_recognizer
@@ -47,12 +47,19 @@ async def test_every_model_end_to_end(
     result = await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(1.0)))
 
     assert result.text == "打开客厅的灯。"
+    assert dashscope_server.violations == [], "only parameters the model takes"
+    if model.protocol is Protocol.REALTIME:
+        [session] = dashscope_server.qwen_sessions
+        assert session.model == model.name
+        assert session.session_update is not None
+        assert session.session_update["sample_rate"] == rate
+        assert session.session_update["input_audio_transcription"] == {"language": "zh"}
+        return
     [task] = dashscope_server.tasks
     parameters = task.parameters
     assert parameters["sample_rate"] == rate
     expected_hints = {HintRule.ALL: ["zh", "en"], HintRule.FIRST: ["zh"], HintRule.NONE: None}
     assert parameters.get("language_hints") == expected_hints[model.hint_rule]
-    assert dashscope_server.violations == [], "only parameters the model takes"
     assert parameters.get("max_sentence_silence") == 500
 
 

@@ -51,6 +51,8 @@ class TranscriptRecord:
             if sentence.emo_tag is not None:
                 row["emotion"] = sentence.emo_tag
                 row["emotion_confidence"] = sentence.emo_confidence
+            if sentence.language is not None:
+                row["language"] = sentence.language  # what the service detected
             rows.append(row)
         # The utterance's emotion: that of its last sentence which has one.
         emotional = [s for s in sentences if s.emo_tag is not None]

@@ -82,6 +82,7 @@ class DashScopeBadAudioError(DashScopeServiceError):
 _AUTH_CODES = frozenset({"InvalidApiKey", "AccessDenied", "Unauthorized"})
 _KINDS: dict[str, type[DashScopeServiceError]] = {
     "ModelNotFound": DashScopeModelNotFoundError,
+    "model_not_found": DashScopeModelNotFoundError,  # the realtime protocol's spelling
     "Throttling.AllocationQuota": DashScopeQuotaError,
     "BadRequest.ResourceNotExist": DashScopeVocabularyMissingError,
     "NotFound": DashScopeVocabularyMissingError,

@@ -1,0 +1,130 @@
+"""A Qwen3 engine as a person meets it: set up in the UI, heard through Assist, told to automations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import stt
+from homeassistant.components.assist_pipeline import PipelineEventType
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import area_registry as ar
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.dashscope.const import (
+    CONF_END_OF_SPEECH,
+    CONF_EXPOSED_NAMES,
+    CONF_HOTWORDS,
+    CONF_MODEL,
+    DOMAIN,
+)
+from custom_components.dashscope.recognizer import default_recognizer
+
+from .audio import stream, tone
+from .conftest import SERVICE_ENDS_SPEECH, RunningServer
+from .dashscope_server import TaskScript
+from .test_config_flow import account_input
+from .test_pipeline import run_pipeline
+from .test_stt import metadata
+
+MODEL = "qwen3-asr-flash-realtime"
+ENGINE = "stt.qwen3_asr_flash_realtime"
+
+
+async def test_set_up_in_the_ui_and_heard_through_assist(
+    hass: HomeAssistant, dashscope_server: RunningServer
+) -> None:
+    area = ar.async_get(hass).async_create("客厅")
+    ar.async_get(hass).async_update(area.id, aliases={"起居室"})
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], account_input(dashscope_server)
+    )
+    assert MODEL in result["data_schema"].schema[CONF_MODEL].config["options"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: MODEL})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [session] = dashscope_server.qwen_sessions
+    assert session.finished, "the model was validated with a real session"
+    entry = result["result"]
+    [subentry] = entry.subentries.values()
+    assert subentry.data["vad_silence_ms"] == 500
+    assert "max_sentence_silence" not in subentry.data, "only what Qwen3 takes"
+
+    # The engine's settings: phrases and the home's names become the session's context.
+    flow = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "recognizer"),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    flow = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"], {CONF_MODEL: MODEL}
+    )
+    assert flow["step_id"] == "settings"
+    fields = {str(key) for key in flow["data_schema"].schema}
+    assert {"vad_threshold", "vad_silence_ms", CONF_HOTWORDS, CONF_EXPOSED_NAMES} <= fields
+    assert "punctuation_prediction_enabled" not in fields
+    flow = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"],
+        {
+            CONF_END_OF_SPEECH: SERVICE_ENDS_SPEECH,
+            CONF_HOTWORDS: "吊灯=5\n台灯",
+            CONF_EXPOSED_NAMES: True,
+            "vad_silence_ms": 400,
+            "vad_threshold": 0.1,
+        },
+    )
+    assert flow["type"] is FlowResultType.ABORT
+    await hass.async_block_till_done()
+
+    hass.config.language = "zh-Hans"
+    hass.config.country = "CN"
+    dashscope_server.queue(TaskScript(sentences=["打开客厅的吊灯"], emotion=("happy", 1.0)))
+    events = await run_pipeline(hass, tone(1.0), ENGINE)
+    [end] = [event for event in events if event.type is PipelineEventType.STT_END]
+    assert end.data == {"stt_output": {"text": "打开客厅的吊灯"}}
+    session = dashscope_server.qwen_sessions[-1]
+    assert session.session_update is not None
+    transcription = session.session_update["input_audio_transcription"]
+    assert transcription["language"] == "zh"
+    assert transcription["corpus"]["text"].split(", ")[:2] == ["吊灯", "台灯"]
+    assert {"客厅", "起居室"} <= set(transcription["corpus"]["text"].split(", "))
+    expected_turns = (
+        {"type": "server_vad", "threshold": 0.1, "silence_duration_ms": 400}
+        if SERVICE_ENDS_SPEECH
+        else None
+    )
+    assert session.session_update["turn_detection"] == expected_turns
+    assert dashscope_server.violations == []
+
+
+@pytest.mark.parametrize("recognizer_data", [default_recognizer(MODEL)])
+async def test_emotion_and_language_reach_automations(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": [{"trigger": "dashscope", "phrases": ["打开客厅的灯"]}],
+                "actions": [{"event": "heard", "event_data": {"emotion": "{{ trigger.emotion }}"}}],
+            }
+        },
+    )
+    heard = async_capture_events(hass, "heard")
+    dashscope_server.queue(TaskScript(sentences=["打开客厅的灯"], emotion=("surprised", 1.0)))
+    engine = stt.async_get_speech_to_text_entity(hass, ENGINE)
+    assert engine is not None
+    result = await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(1.0)))
+    assert result.text == "打开客厅的灯"
+    await hass.async_block_till_done()
+    state = hass.states.get("event.qwen3_asr_flash_realtime_transcript")
+    assert state is not None
+    assert state.attributes["emotion"] == "surprised"
+    assert state.attributes["sentences"][0]["language"] == "zh"
+    assert [event.data["emotion"] for event in heard] == ["surprised"]
