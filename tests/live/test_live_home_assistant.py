@@ -430,6 +430,38 @@ def test_pipeline_with_its_own_vad(live: Live) -> None:
     assert end["data"]["stt_output"]["text"] == TEXT
 
 
+def test_a_qwen3_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
+    """Qwen3-ASR-Flash-Realtime (the realtime protocol), added as a person adds an engine."""
+
+    async def run() -> list[dict[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"model": "qwen3-asr-flash-realtime"}
+            )
+            assert flow["step_id"] == "settings", flow
+            fields = {field["name"] for field in flow["data_schema"]}
+            assert {"vad_silence_ms", "vad_threshold", "hotwords"} <= fields, fields
+            done = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"end_of_speech": True, "hotwords": "客厅\n吊灯", "exposed_names": True},
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, "stt.qwen3_asr_flash_realtime")
+            return await _run_pipeline(http, live, "stt.qwen3_asr_flash_realtime")
+
+    events = asyncio.run(run())
+    [start] = [event for event in events if event["type"] == "stt-start"]
+    assert start["data"]["audio_processing"]["requires_external_vad"] is False
+    [end] = [event for event in events if event["type"] == "stt-end"]
+    assert end["data"]["stt_output"]["text"] == TEXT
+    assert not live.facts["fed_all_stt.qwen3_asr_flash_realtime"], "the service's VAD ended it"
+    assert "Session sess_" in live.log, "the realtime protocol's session ran"
+
+
 def test_partials_grow_toward_the_final_text(live: Live) -> None:
     async def run() -> dict[str, Any]:
         async with (
