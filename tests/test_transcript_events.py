@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.dashscope.const import EVENT_TRANSCRIPT
 from custom_components.dashscope.recognizer import default_recognizer
-from custom_components.dashscope.trigger import TRIGGER_SCHEMA, normalize
+from custom_components.dashscope.trigger import OPTIONS_SCHEMA, normalize
 from custom_components.dashscope.validation import vol
 
 from .audio import stream, tone
@@ -199,12 +199,12 @@ async def test_trigger_matching(
 )
 def test_bad_trigger_configs_are_refused(config: dict[str, Any]) -> None:
     with pytest.raises(vol.Invalid):
-        TRIGGER_SCHEMA({"platform": "dashscope", **config})
+        OPTIONS_SCHEMA(config)
 
 
 def test_bad_regex_error_says_what_is_wrong() -> None:
     with pytest.raises(vol.Invalid, match="invalid regular expression '\\(unclosed'"):
-        TRIGGER_SCHEMA({"platform": "dashscope", "phrases": "(unclosed", "match": "regex"})
+        OPTIONS_SCHEMA({"phrases": "(unclosed", "match": "regex"})
 
 
 async def test_yaml_automation_end_to_end(

@@ -1,33 +1,51 @@
 """`trigger: dashscope`: run an automation when a transcript matches phrases.
 
+The automation editor offers it as "DashScope: Phrase heard" (described in `triggers.yaml`)
+and saves the fields under `options:`:
+
 ```yaml
 trigger: dashscope
-phrases: ["开灯", "turn on the light"]
-match: contains        # exact (default) | contains | regex
-entity_id: stt.fun_asr_realtime   # optional: only this recognizer
+options:
+  phrases: ["开灯", "turn on the light"]
+  match: contains        # exact (default) | contains | regex
+  entity_id: stt.fun_asr_realtime   # optional: only these recognizers
 ```
+YAML written before the editor offered the trigger has the same fields at the top level
+(`trigger: dashscope` / `phrases:` / `match:` / `entity_id:`); it is read as the same trigger.
+
 Matching ignores case, full-width/half-width forms, punctuation and repeated spaces, in
 Chinese and English alike; a regex runs on the text normalised the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, cast
 import unicodedata
 
-from homeassistant.const import CONF_ENTITY_ID, CONF_PLATFORM
-from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
+from homeassistant.const import CONF_ENTITY_ID, CONF_OPTIONS
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.automation import move_top_level_schema_fields_to_options
+from homeassistant.helpers.trigger import Trigger, TriggerActionRunner, TriggerConfig
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_TRANSCRIPT
 from .validation import vol
 
-CONF_PHRASES = "phrases"
-CONF_MATCH = "match"
+if TYPE_CHECKING:
+    # Home Assistant 2026.10 and later pass it; earlier releases call with the runner only.
+    from homeassistant.helpers.trigger import TriggerNotTriggeredReporter
+
+CONF_PHRASES: Final = "phrases"
+CONF_MATCH: Final = "match"
 MATCH_EXACT, MATCH_CONTAINS, MATCH_REGEX = "exact", "contains", "regex"
+MATCH_MODES: Final = (MATCH_EXACT, MATCH_CONTAINS, MATCH_REGEX)
+# "_" is the integration's own key: the trigger is `trigger: dashscope`, in YAML and the editor.
+TRIGGER_PHRASE: Final = "_"
+
+type Matcher = Callable[[str], str | None]
 
 
 def normalize(text: str) -> str:
@@ -37,13 +55,13 @@ def normalize(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _valid_phrases(config: dict[str, Any]) -> dict[str, Any]:
+def _valid_phrases(options: dict[str, Any]) -> dict[str, Any]:
     """Regexes must compile; plain phrases must keep something once normalised."""
-    phrases: list[str] = config[CONF_PHRASES]
+    phrases: list[str] = options[CONF_PHRASES]
     if not phrases:
         raise vol.Invalid("at least one phrase is required", path=[CONF_PHRASES])
     for phrase in phrases:
-        if config[CONF_MATCH] == MATCH_REGEX:
+        if options[CONF_MATCH] == MATCH_REGEX:
             try:
                 re.compile(phrase)
             except re.error as err:
@@ -54,28 +72,22 @@ def _valid_phrases(config: dict[str, Any]) -> dict[str, Any]:
             raise vol.Invalid(
                 f"phrase {phrase!r} has no letter, digit or character", path=[CONF_PHRASES]
             )
-    return config
+    return options
 
 
-TRIGGER_SCHEMA = vol.All(
-    cv.TRIGGER_BASE_SCHEMA.extend(
-        {
-            vol.Required(CONF_PLATFORM): DOMAIN,
-            vol.Required(CONF_PHRASES): vol.All(cv.ensure_list, [cv.string]),
-            vol.Optional(CONF_MATCH, default=MATCH_EXACT): vol.In(
-                [MATCH_EXACT, MATCH_CONTAINS, MATCH_REGEX]
-            ),
-            vol.Optional(CONF_ENTITY_ID): cv.entity_ids,
-        }
-    ),
-    _valid_phrases,
-)
+_OPTIONS_FIELDS: Final[dict[Any, Any]] = {
+    vol.Required(CONF_PHRASES): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(CONF_MATCH, default=MATCH_EXACT): vol.In(MATCH_MODES),
+    vol.Optional(CONF_ENTITY_ID): cv.entity_ids,
+}
+OPTIONS_SCHEMA: Final = vol.All(vol.Schema(_OPTIONS_FIELDS), _valid_phrases)
+_CONFIG_SCHEMA: Final = vol.Schema({vol.Required(CONF_OPTIONS): OPTIONS_SCHEMA})
 
 
-def _matcher(config: ConfigType) -> Any:
+def _matcher(options: ConfigType) -> Matcher:
     """Return a function from normalised text to the matching phrase (or None)."""
-    mode = config[CONF_MATCH]
-    phrases: list[str] = config[CONF_PHRASES]
+    mode = options[CONF_MATCH]
+    phrases: list[str] = options[CONF_PHRASES]
     if mode == MATCH_REGEX:
         patterns = [(phrase, re.compile(phrase, re.IGNORECASE)) for phrase in phrases]
         return lambda text: next((p for p, rx in patterns if rx.search(text)), None)
@@ -85,42 +97,70 @@ def _matcher(config: ConfigType) -> Any:
     return lambda text: next((p for p, n in normalized if n == text), None)
 
 
-async def async_attach_trigger(
-    hass: HomeAssistant,
-    config: ConfigType,
-    action: TriggerActionType,
-    trigger_info: TriggerInfo,
-) -> CALLBACK_TYPE:
-    """Listen for transcripts and run the action when one matches."""
-    trigger_data = trigger_info["trigger_data"]
-    entity_ids: list[str] | None = config.get(CONF_ENTITY_ID)
-    match = _matcher(config)
-    job = HassJob(action, f"{DOMAIN} trigger")
+class PhraseTrigger(Trigger):
+    """Fires when a DashScope transcript matches one of the phrases."""
 
-    @callback
-    def _transcript(event: Event) -> None:
-        data = event.data
-        if entity_ids is not None and data.get("entity_id") not in entity_ids:
-            return
-        matched = match(normalize(str(data.get("text", ""))))
-        if matched is None:
-            return
-        hass.async_run_hass_job(
-            job,
-            {
-                "trigger": {
-                    **trigger_data,
-                    "platform": DOMAIN,
+    @classmethod
+    async def async_validate_complete_config(
+        cls, hass: HomeAssistant, complete_config: ConfigType
+    ) -> ConfigType:
+        """Validate, reading the fields of the older top-level shape as options."""
+        return await super().async_validate_complete_config(
+            hass, move_top_level_schema_fields_to_options(complete_config, _OPTIONS_FIELDS)
+        )
+
+    @classmethod
+    async def async_validate_config(
+        cls,
+        hass: HomeAssistant,  # noqa: ARG003 - the Trigger signature
+        config: ConfigType,
+    ) -> ConfigType:
+        """Validate the options: phrases, match mode and the optional recognizers."""
+        return cast("ConfigType", _CONFIG_SCHEMA(config))
+
+    def __init__(self, hass: HomeAssistant, config: TriggerConfig) -> None:
+        """Keep the validated options."""
+        super().__init__(hass, config)
+        assert config.options is not None  # validation requires them
+        self._options = config.options
+
+    async def async_attach_runner(
+        self,
+        run_action: TriggerActionRunner,
+        did_not_trigger: TriggerNotTriggeredReporter | None = None,  # noqa: ARG002
+    ) -> CALLBACK_TYPE:
+        """Listen for transcripts and run the action when one matches."""
+        # An empty list (the editor's field ticked but left empty) means any recognizer.
+        entity_ids: list[str] = self._options.get(CONF_ENTITY_ID) or []
+        match = _matcher(self._options)
+
+        @callback
+        def _transcript(event: Event) -> None:
+            data = event.data
+            if entity_ids and data.get("entity_id") not in entity_ids:
+                return
+            matched = match(normalize(str(data.get("text", ""))))
+            if matched is None:
+                return
+            run_action(
+                {
                     "text": data.get("text"),
                     "matched": matched,
                     "entity_id": data.get("entity_id"),
                     "emotion": data.get("emotion"),
                     "language": data.get("language"),
                     "model": data.get("model"),
-                    "description": f"{DOMAIN} transcript matching {matched!r}",
-                }
-            },
-            event.context,
-        )
+                },
+                f"{DOMAIN} transcript matching {matched!r}",
+                event.context,
+            )
 
-    return hass.bus.async_listen(EVENT_TRANSCRIPT, _transcript)
+        return self._hass.bus.async_listen(EVENT_TRANSCRIPT, _transcript)
+
+
+TRIGGERS: Final[dict[str, type[Trigger]]] = {TRIGGER_PHRASE: PhraseTrigger}
+
+
+async def async_get_triggers(hass: HomeAssistant) -> dict[str, type[Trigger]]:  # noqa: ARG001
+    """Return the integration's triggers: the phrase trigger, keyed as `dashscope`."""
+    return TRIGGERS
