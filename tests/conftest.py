@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from homeassistant.components import stt
 from homeassistant.const import CONF_API_KEY
@@ -13,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dashscope.client import DashScopeClient
 from custom_components.dashscope.const import (
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
@@ -76,6 +78,19 @@ async def dashscope_server(socket_enabled: None) -> AsyncIterator[RunningServer]
     server.runner = runner
     yield server
     await runner.cleanup()
+
+
+CLIENTS: list[DashScopeClient] = []  # made by a test; closed when its `http` session ends
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return an HTTP session for clients a test makes itself."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+        # As the integration does on unload: every connection closed, every response released.
+        while CLIENTS:
+            await CLIENTS.pop().close()
 
 
 @pytest.fixture

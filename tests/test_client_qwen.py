@@ -22,6 +22,7 @@ from custom_components.dashscope.client import (
     RecognitionParameters,
     Region,
 )
+from custom_components.dashscope.client.parameters import Parameter
 from custom_components.dashscope.client.qwen_messages import (
     ErrorEvent,
     OtherEvent,
@@ -30,12 +31,11 @@ from custom_components.dashscope.client.qwen_messages import (
     parse_realtime_event,
     session_update,
 )
-from custom_components.dashscope.client.parameters import Parameter
 
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_realtime import http, make_client, recognize  # noqa: F401 - the fixture
+from .test_client_realtime import make_client, recognize
 
 MODEL = "qwen3-asr-flash-realtime"
 QWEN = RecognitionParameters(
@@ -117,7 +117,8 @@ async def test_vad_session_recognizes_and_sends_what_the_service_takes(
     [sentence] = transcript.sentences
     assert sentence.emo_tag == "happy"
     assert sentence.language == "zh"
-    assert sentence.begin_time is not None and sentence.end_time is not None
+    assert sentence.begin_time is not None
+    assert sentence.end_time is not None
     [session] = dashscope_server.qwen_sessions
     assert session.model == MODEL
     assert session.session_update is not None
@@ -164,7 +165,7 @@ async def test_a_dropped_connection_replays_the_utterance(
     client = make_client(http, dashscope_server)
     transcript, _ = await recognize(client, tone(1.0), QWEN)
     assert transcript.text == "打开客厅的灯"
-    first, second = dashscope_server.qwen_sessions
+    _, second = dashscope_server.qwen_sessions
     assert bytes(second.audio) == tone(1.0), "the whole utterance, from its start"
     assert dashscope_server.violations == []
 

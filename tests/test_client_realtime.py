@@ -29,22 +29,10 @@ from custom_components.dashscope.client import (
 )
 
 from .audio import chunks, tone
-from .conftest import API_KEY, RunningServer
+from .conftest import API_KEY, CLIENTS, RunningServer
 from .dashscope_server import TaskScript
 
 PARAMETERS = RecognitionParameters("fun-asr-realtime", 16000, language_hints=("zh",))
-
-
-CLIENTS: list[DashScopeClient] = []
-
-
-@pytest.fixture
-async def http() -> aiohttp.ClientSession:
-    async with aiohttp.ClientSession() as session:
-        yield session
-        # As the integration does on unload: every connection closed, every response released.
-        while CLIENTS:
-            await CLIENTS.pop().close()
 
 
 def make_client(

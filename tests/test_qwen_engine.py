@@ -1,4 +1,4 @@
-"""A Qwen3 engine as a person meets it: set up in the UI, heard through Assist, told to automations."""
+"""A Qwen3 engine as a person meets it: set up in the UI, heard by Assist, told to automations."""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ class Connection:
     url: str
     tasks: int = 0  # tasks started on it
     idle_since: float = field(default=0.0)
+    spent: bool = False  # its protocol allows no further task (the realtime protocol's session)
 
     @property
     def reused(self) -> bool:
@@ -69,6 +70,7 @@ class ConnectionPool:
         self._idle: list[Connection] = []
         self._busy: set[Connection] = set()
         self._finishing: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Task[bool]] = set()
         self.handshakes = 0
         self._closed = False
 
@@ -105,9 +107,14 @@ class ConnectionPool:
         return connection
 
     def release(self, connection: Connection) -> None:
-        """Take back a connection whose task finished cleanly."""
+        """Take back a connection whose task finished cleanly (a spent one is closed)."""
         self._busy.discard(connection)
-        if not connection.closed:
+        if connection.spent:
+            # Nobody waits for the close handshake's round trip (`close` does).
+            closing = asyncio.create_task(connection.ws.close(), name="dashscope close")
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+        elif not connection.closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
 
@@ -144,7 +151,7 @@ class ConnectionPool:
         self._closed = True
         for task in list(self._finishing):
             task.cancel()
-        await asyncio.gather(*self._finishing, return_exceptions=True)
+        await asyncio.gather(*self._finishing, *self._closing, return_exceptions=True)
         connections = [*self._idle, *self._busy]
         self._idle.clear()
         self._busy.clear()

@@ -43,7 +43,7 @@ def event_error(event: ErrorEvent | TranscriptionFailed) -> DashScopeError:
 
 
 class QwenRealtimeTask(SocketTask):
-    """A session on its own socket; the socket is closed once the session finished."""
+    """A session on its own socket; the socket is spent once the session finished."""
 
     def __init__(self, connection: Connection, parameters: RecognitionParameters) -> None:
         """Prepare the session; nothing is sent before `start`."""
@@ -81,7 +81,7 @@ class QwenRealtimeTask(SocketTask):
             event = await self._next_event()
             if isinstance(event, SessionFinished):
                 self.finished = True
-                await self.connection.ws.close()  # one socket, one session
+                self.connection.spent = True  # one socket, one session: the pool closes it
                 return
             if isinstance(event, SpeechStarted):
                 self._speech[event.item_id] = (event.audio_start_ms, None)
