@@ -653,6 +653,17 @@ async def test_stall_start_never_answers_the_update(connect, dashscope_server) -
         await client.silent()
 
 
+async def test_a_stalled_manual_session_stays_silent(connect, dashscope_server) -> None:
+    dashscope_server.queue(TaskScript(stall_start=True))
+    async with connect() as client:
+        await client.update(turn_detection=None)
+        await client.append(tone(0.5))
+        await client.send("input_audio_buffer.commit")
+        await client.silent()
+    assert dashscope_server.qwen_sessions[0].commits == 1
+    assert dashscope_server.violations == []
+
+
 async def test_stall_finish_never_sends_session_finished(connect, dashscope_server) -> None:
     dashscope_server.queue(TaskScript(stall_finish=True))
     async with connect() as client:
@@ -738,7 +749,9 @@ async def test_the_server_closes_after_finished(connect, dashscope_server) -> No
     async with connect() as client:
         await client.send("session.finish")
         assert types(await client.closed()) == ["session.finished"]
-    assert dashscope_server.qwen_sessions[0].failed is None
+    [session] = dashscope_server.qwen_sessions
+    assert session.event_types == ["session.created", "session.finished"]
+    assert session.failed is None
 
 
 async def test_a_client_that_leaves_is_recorded(connect, dashscope_server) -> None:

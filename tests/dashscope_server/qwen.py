@@ -6,7 +6,8 @@ audio in `input_audio_buffer.append`, `input_audio_buffer.commit` (Manual mode) 
 `session.finish`, and answers with speech, intermediate and final transcription events. It
 checks every client event the way the service does; what the service would refuse is answered
 with an `error` event and recorded in `server.violations`. A session's behaviour comes from the
-same script queue as the inference protocol's tasks (`TaskScript`).
+same script queue as the inference protocol's tasks (`TaskScript`), taken when the connection
+opens.
 
 Decisions where the documents leave the service's behaviour open:
 - A model missing from `?model=` or unknown: the upgrade succeeds (the model is not part of the
@@ -14,8 +15,8 @@ Decisions where the documents leave the service's behaviour open:
   and the server closes, as no session can exist; a missing `model` is also a violation.
 - `speech_started` comes when the first character of a sentence is revealed (as much audio as
   `bytes_per_char`), `.text` events while it grows, `speech_stopped` -> `committed` ->
-  `conversation.item.created` -> `completed` when it ends. `.text` in split mode keeps the newest
-  `STASH_CHARS` characters in `stash` and the rest in `text`.
+  `conversation.item.created` -> `completed` when it ends (qwen_results.py). `.text` in split
+  mode keeps the newest `STASH_CHARS` characters in `stash` and the rest in `text`.
 - Manual mode reports no `.text` before a commit; a commit yields one `.text` then `completed`.
   An utterance passing 60 s gets one `error` (the audio is still taken); `session.finish`
   recognizes audio not yet committed, as the docs say it does for pending speech.
@@ -36,8 +37,6 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 import json
-import secrets
-import string
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -50,21 +49,13 @@ from .qwen_config import (
     default_config,
     merge,
 )
+from .qwen_results import Utterances, new_id
 from .script import Recognizer
 
 if TYPE_CHECKING:
     from .server import DashScopeServer
 
 REALTIME_PATH = "/api-ws/v1/realtime"
-STASH_CHARS = 2  # the provisional tail of an intermediate result in split mode
-CLIENT_EVENTS = frozenset(
-    {"session.update", "input_audio_buffer.append", "input_audio_buffer.commit", "session.finish"}
-)
-_ID_CHARS = string.ascii_letters + string.digits
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_ID_CHARS) for _ in range(21))
 
 
 @dataclass
@@ -127,13 +118,12 @@ class QwenConnection:
         self.session = QwenSession(request.query.get("model", ""), dict(request.query), number)
         self.script = server.scripts.popleft() if server.scripts else server.default_script
         self.config = default_config()
-        self.session_id = _new_id("sess_")
+        self.session_id = new_id("sess_")
         self.started = False  # a client event arrived and the session has not finished
         self.stalled = False
         self.faulted = False
         self.held: list[tuple[str, dict[str, Any]]] = []  # results a busy service holds back
-        self.item_id: str | None = None  # the utterance being heard (VAD)
-        self.previous_item_id: str | None = None
+        self.utterances = Utterances(self.script, self._result, self._labels)
         self.utterance_bytes = 0  # audio since the last commit (Manual)
         self.taken = 0  # characters of Recognizer.heard() already committed (Manual)
         self.too_long = False
@@ -299,14 +289,16 @@ class QwenConnection:
             and len(session.audio) >= script.fail_after_bytes
         ):
             await self._fault()
+        manual = self.config["turn_detection"] is None
+        if manual:
+            self.utterance_bytes += len(chunk)
         if self.stalled:
             return
         sentences = self.recognizer.feed(len(chunk))
-        if self.config["turn_detection"] is not None:
+        if not manual:
             for sentence in sentences:
-                await self._heard(sentence)
+                await self.utterances.heard(sentence, self._now_ms())
             return
-        self.utterance_bytes += len(chunk)
         limit = MAX_MANUAL_SECONDS * self.config["sample_rate"] * 2
         if self.utterance_bytes > limit and not self.too_long:
             self.too_long = True
@@ -326,8 +318,10 @@ class QwenConnection:
     async def _commit_heard(self) -> None:
         heard = self.recognizer.heard()
         transcript, self.taken = heard[self.taken :], len(heard)
-        self.item_id = _new_id("item_")
-        await self._complete(transcript, restate=self.script.partials and bool(transcript))
+        await self.utterances.committed(transcript)
+
+    def _now_ms(self) -> int:
+        return int(self.recognizer.received / self.recognizer.bytes_per_ms)
 
     async def _finish(self) -> None:
         self.session.finish_received = True
@@ -343,7 +337,7 @@ class QwenConnection:
             await self._emit(event_type, **fields)
         if self.config["turn_detection"] is not None:
             for sentence in self.recognizer.finish():
-                await self._heard(sentence, finishing=True)
+                await self.utterances.heard(sentence, self._now_ms(), ends=True)
         elif self.script.finalize_on_finish and len(self.recognizer.heard()) > self.taken:
             await self._commit_heard()
         if self.script.stall_finish:
@@ -352,93 +346,11 @@ class QwenConnection:
         self.started = False
         await self._emit("session.finished")
 
-    async def _heard(self, sentence: dict[str, Any], *, finishing: bool = False) -> None:
-        """Report a sentence from the Recognizer in server VAD mode."""
-        if self.item_id is None:
-            self.item_id = _new_id("item_")
-            await self._result(
-                "input_audio_buffer.speech_started",
-                audio_start_ms=sentence["begin_time"],
-                item_id=self.item_id,
-            )
-        final = finishing or sentence.get("sentence_end") or sentence.get("end_time") is not None
-        if not final:
-            await self._result(
-                "conversation.item.input_audio_transcription.text", **self._text(sentence["text"])
-            )
-            return
-        end = sentence.get("end_time")
-        if end is None:
-            end = int(self.recognizer.received / self.recognizer.bytes_per_ms)
-        await self._result(
-            "input_audio_buffer.speech_stopped", audio_end_ms=end, item_id=self.item_id
-        )
-        await self._complete(sentence["text"])
-
-    def _text(self, heard: str) -> dict[str, Any]:
-        """Return an intermediate result's fields: the whole current state of the utterance."""
-        if self.script.stash_mode == "stash_only":
-            text, stash = "", heard
-        else:
-            text, stash = heard[:-STASH_CHARS], heard[-STASH_CHARS:]
-        return {
-            "item_id": self.item_id,
-            "content_index": 0,
-            **self._labels(),
-            "text": text,
-            "stash": stash,
-        }
-
     def _labels(self) -> dict[str, str]:
         transcription = self.config["input_audio_transcription"] or {}
         language = self.script.detected_language or transcription.get("language") or "zh"
         emotion = self.script.emotion[0] if self.script.emotion else "neutral"
         return {"language": language, "emotion": emotion}
-
-    async def _complete(self, transcript: str, *, restate: bool = False) -> None:
-        """The utterance became an item: commit it and report its final text.
-
-        `restate`: one intermediate result before the final one (Manual mode, which reports
-        nothing while the audio arrives).
-        """
-        item_id, previous = self.item_id, self.previous_item_id
-        await self._result(
-            "input_audio_buffer.committed", previous_item_id=previous, item_id=item_id
-        )
-        item = {
-            "id": item_id,
-            "object": "realtime.item",
-            "type": "message",
-            "status": "completed",
-            "role": "user",
-            "content": [{"type": "input_audio"}],
-        }
-        await self._result("conversation.item.created", previous_item_id=previous, item=item)
-        if restate:
-            await self._result(
-                "conversation.item.input_audio_transcription.text", **self._text(transcript)
-            )
-        if self.script.fail_transcription:
-            error = {
-                "code": "transcription_failed",
-                "message": self.script.fail_message or "Transcription failed.",
-                "param": None,
-            }
-            await self._result(
-                "conversation.item.input_audio_transcription.failed",
-                item_id=item_id,
-                content_index=0,
-                error=error,
-            )
-        else:
-            await self._result(
-                "conversation.item.input_audio_transcription.completed",
-                item_id=item_id,
-                content_index=0,
-                **self._labels(),
-                transcript=transcript,
-            )
-        self.previous_item_id, self.item_id = item_id, None
 
     async def _fault(self) -> None:
         """Fail as the script says: a server error ends the session, a client error does not."""
@@ -480,7 +392,7 @@ class QwenConnection:
         await self._emit("error", error=error)
 
     async def _emit(self, event_type: str, **fields: Any) -> None:
-        event = {"event_id": _new_id("event_"), "type": event_type, **fields}
+        event = {"event_id": new_id("event_"), "type": event_type, **fields}
         if self.script.noise:
             event["x_unknown_field"] = {"ignore": True}
         self.session.events.append(event)
