@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,6 +15,8 @@ from custom_components.dashscope.client import (
     AudioInput,
     AudioSpec,
     DashScopeAuthError,
+    DashScopeConnectionError,
+    DashScopeError,
     DashScopeModelNotFoundError,
     DashScopeTaskError,
     DashScopeTimeoutError,
@@ -240,3 +244,48 @@ def test_base64_frames_decode_to_the_audio() -> None:
     frame = bytes(range(256)) * 10
     event = json.loads(append_audio(frame))
     assert base64.b64decode(event["audio"]) == frame
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "bound"),
+    [
+        ({"script": TaskScript(stall_start=True)}, DashScopeTimeoutError, 0.6),
+        ({"script": TaskScript(malformed=True)}, DashScopeError, 0.5),
+        ({"handshake_status": 403}, DashScopeAuthError, 0.5),
+        ({"handshake_status": 500}, DashScopeConnectionError, 0.5),
+        ({"script": TaskScript(close_after_bytes=0)}, DashScopeConnectionError, 1.0),
+        (
+            {"script": TaskScript(fail_code="InternalError", fail_on="finish")},
+            DashScopeTaskError,
+            1.0,
+        ),
+    ],
+    ids=["stall_start", "malformed", "handshake_403", "handshake_500", "drop", "finish_error"],
+)
+async def test_every_fault_ends_clearly_within_its_bound(
+    http: aiohttp.ClientSession,
+    dashscope_server: RunningServer,
+    fault: dict[str, Any],
+    error: type[Exception],
+    bound: float,
+) -> None:
+    if "script" in fault:
+        # The drop repeats on the replay too: the reconnect is spent, the command fails.
+        dashscope_server.queue(fault["script"], fault["script"])
+    else:
+        dashscope_server.handshake_status = fault["handshake_status"]
+    client = make_client(http, dashscope_server, start=0.3, finish=0.3)
+    started = time.monotonic()
+    with pytest.raises(error):
+        await recognize(client, tone(0.3), QWEN)
+    assert time.monotonic() - started < bound
+
+
+async def test_throttled_handshake_is_retried_once(
+    http: aiohttp.ClientSession, dashscope_server: RunningServer
+) -> None:
+    dashscope_server.handshake_status = 429
+    dashscope_server.handshake_refusals = 1
+    client = make_client(http, dashscope_server)
+    transcript, _ = await recognize(client, tone(1.0), QWEN)
+    assert transcript.text == "打开客厅的灯。"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from homeassistant.components import stt
@@ -11,9 +13,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import area_registry as ar
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
+from custom_components.dashscope.client import Hotword, build_context
+from custom_components.dashscope.client.hotwords import estimate_tokens
 from custom_components.dashscope.const import (
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
@@ -23,7 +32,7 @@ from custom_components.dashscope.const import (
 )
 from custom_components.dashscope.recognizer import default_recognizer
 
-from .audio import stream, tone
+from .audio import stream, tone, wav_header
 from .conftest import SERVICE_ENDS_SPEECH, RunningServer
 from .dashscope_server import TaskScript
 from .test_config_flow import account_input
@@ -128,3 +137,68 @@ async def test_emotion_and_language_reach_automations(
     assert state.attributes["emotion"] == "surprised"
     assert state.attributes["sentences"][0]["language"] == "zh"
     assert [event.data["emotion"] for event in heard] == ["surprised"]
+
+
+def test_context_keeps_the_phrases_first_within_the_token_limit() -> None:
+    phrases = [Hotword("吊灯"), Hotword("Living room lamp")]
+    names = [Hotword(f"房间{i}") for i in range(10)] + [Hotword("吊灯")]
+    context = build_context(30, phrases, names)
+    texts = context.text.split(", ")
+    assert texts[:2] == ["吊灯", "Living room lamp"]
+    assert estimate_tokens(context.text) <= 30
+    assert texts.count("吊灯") == 1, "no duplicates"
+    left_out = [text for text, _ in context.skipped]
+    assert left_out, "what does not fit is left out"
+    assert left_out[-1] == "房间9"
+    assert estimate_tokens("客厅") == 2
+    assert estimate_tokens("lamp") == 2
+
+
+@pytest.mark.parametrize(
+    "recognizer_data", [default_recognizer(MODEL) | {CONF_EXPOSED_NAMES: True}]
+)
+async def test_context_follows_the_home_and_files_use_the_service_vad(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    dashscope_server: RunningServer,
+    area_registry: ar.AreaRegistry,
+    tmp_path: Path,
+    recognizer_data: dict[str, Any],
+) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    area_registry.async_create("客厅")
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    async def corpus() -> str:
+        engine = stt.async_get_speech_to_text_entity(hass, ENGINE)
+        assert engine is not None
+        await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(1.0)))
+        update = dashscope_server.qwen_sessions[-1].session_update
+        assert update is not None
+        return str(update["input_audio_transcription"]["corpus"]["text"])
+
+    assert await corpus() == "客厅"
+    area_registry.async_create("书房")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await corpus() == "客厅, 书房"
+
+    # A whole file: the service's VAD splits it, whatever the engine's end-of-speech setting.
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    audio = tone(1.0)
+    (tmp_path / "memo.wav").write_bytes(wav_header(len(audio)) + audio)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "transcribe_file",
+        {"entity_id": ENGINE, "file": str(tmp_path / "memo.wav"), "speed": 10},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["text"] == "打开客厅的灯。"
+    session = dashscope_server.qwen_sessions[-1]
+    assert session.session_update is not None
+    assert session.session_update["turn_detection"]["type"] == "server_vad"
+    assert response["task_id"] != "", "the session's id"
+    assert dashscope_server.violations == []
