@@ -86,11 +86,13 @@ async def test_user_flow_creates_account_and_recognizer(
         "max_sentence_silence": 500,
         "multi_threshold_mode_enabled": False,
     }
-    assert subentry.title == "fun-asr-realtime"
+    assert subentry.title == "DashScope fun-asr-realtime"
     # Validated live: a real task ran against the service.
     assert dashscope_server.tasks[0].finished
     await hass.async_block_till_done()
-    assert hass.states.get("stt.fun_asr_realtime") is not None
+    state = hass.states.get("stt.dashscope_fun_asr_realtime")
+    assert state is not None
+    assert state.name == "DashScope fun-asr-realtime", "the engine list says whose it is"
 
 
 async def _closed(server: RunningServer) -> bool:
@@ -274,11 +276,11 @@ async def test_add_recognizer(
         result["flow_id"], {"disfluency_removal_enabled": True, "max_sentence_silence": 300}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "paraformer-realtime-v2 (en)"
+    assert result["title"] == "DashScope paraformer-realtime-v2 (en)"
     assert result["data"]["disfluency_removal_enabled"] is True
     await hass.async_block_till_done()
     assert len(entry.subentries) == 2
-    assert hass.states.get("stt.paraformer_realtime_v2_en") is not None
+    assert hass.states.get("stt.dashscope_paraformer_realtime_v2_en") is not None
     assert hass.states.get("stt.fun_asr_realtime") is not None
 
 
@@ -313,9 +315,11 @@ async def test_reconfigure_recognizer(
     await hass.async_block_till_done()
     subentry: ConfigSubentry = entry.subentries[RECOGNIZER_ID]
     assert subentry.data[CONF_MODEL] == "paraformer-realtime-v2"
-    assert subentry.title == "paraformer-realtime-v2 (en)"
+    assert subentry.title == "DashScope paraformer-realtime-v2 (en)"
     # The entity was rebuilt with the new model (same entity id, same unique id).
-    assert hass.states.get("stt.fun_asr_realtime") is not None
+    state = hass.states.get("stt.fun_asr_realtime")
+    assert state is not None
+    assert state.name == "DashScope paraformer-realtime-v2 (en)", "renamed with its model"
     device = recognizer_device(device_registry, entry.entry_id)
     assert device.model == "paraformer-realtime-v2"
 

@@ -90,7 +90,7 @@ async def test_set_up_in_the_ui_and_heard_through_assist(
     hass.config.language = "zh-Hans"
     hass.config.country = "CN"
     dashscope_server.queue(TaskScript(sentences=["打开客厅的吊灯"], emotion=("happy", 1.0)))
-    events = await run_pipeline(hass, tone(1.0), ENGINE)
+    events = await run_pipeline(hass, tone(1.0), "stt.dashscope_qwen3_asr_flash_realtime")
     [end] = [event for event in events if event.type is PipelineEventType.STT_END]
     assert end.data == {"stt_output": {"text": "打开客厅的吊灯"}}
     session = dashscope_server.qwen_sessions[-1]

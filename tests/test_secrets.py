@@ -14,7 +14,7 @@ import pytest
 from custom_components.dashscope.const import CONF_MODEL, CONF_REGION, CONF_URL, DOMAIN
 
 from .audio import stream, tone
-from .conftest import API_KEY, ENTITY_ID, RunningServer
+from .conftest import API_KEY, RunningServer
 from .dashscope_server import TaskScript
 from .test_stt import metadata
 
@@ -39,7 +39,7 @@ async def test_key_never_logged(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
-    engine = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    engine = stt.async_get_speech_to_text_entity(hass, "stt.dashscope_fun_asr_realtime")
     assert engine is not None
     ok = await engine.async_process_audio_stream(metadata(), stream(tone(0.5)))
     dashscope_server.queue(TaskScript(fail_code="InvalidApiKey", fail_message="Invalid API-key."))

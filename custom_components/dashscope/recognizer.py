@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 END_OF_SPEECH_DEFAULT = hasattr(stt, "SpeechAudioProcessing")
 
 
+TITLE_PREFIX = "DashScope"
+
+
 def default_recognizer(model: str) -> dict[str, Any]:
     """Return the data of a recognizer with the default settings for `model`."""
     info = model_info(model)
@@ -62,9 +65,14 @@ def default_recognizer(model: str) -> dict[str, Any]:
 
 
 def recognizer_title(data: Mapping[str, Any]) -> str:
-    """Return the title of a recognizer: its model and extra language hints."""
+    """Return the title of a recognizer: whose it is, its model and its extra language hints.
+
+    It names the engine in the assistant's speech-to-text list, its device and its entities
+    (e.g. "DashScope fun-asr-realtime", entity `stt.dashscope_fun_asr_realtime`).
+    """
+    title = f"{TITLE_PREFIX} {data[CONF_MODEL]}"
     hints = data.get(CONF_LANGUAGE_HINTS) or []
-    return f"{data[CONF_MODEL]} ({', '.join(hints)})" if hints else str(data[CONF_MODEL])
+    return f"{title} ({', '.join(hints)})" if hints else title
 
 
 def recognizer_subentries(entry: ConfigEntry) -> list[ConfigSubentry]:

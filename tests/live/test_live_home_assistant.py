@@ -281,7 +281,7 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             entry = await _rest(http, live, path, {"model": "fun-asr-realtime"})
             assert entry["type"] == "create_entry", entry
             live.entry_id = entry["result"]["entry_id"]
-            await _wait_for_state(http, live, "stt.fun_asr_realtime")
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime")
 
             # A second engine with end of speech off: the pipeline's VAD ends its audio.
             path = "/api/config/config_entries/subentries/flow"
@@ -292,7 +292,7 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             assert flow["step_id"] == "settings", flow
             done = await _rest(http, live, f"{path}/{flow['flow_id']}", {"end_of_speech": False})
             assert done["type"] == "create_entry", done
-            await _wait_for_state(http, live, "stt.fun_asr_realtime_2")
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_2")
             await ws.ws.close()
 
     asyncio.run(run())
@@ -315,7 +315,7 @@ def test_stt_http_api(live: Live) -> None:
                 "format=wav; codec=pcm; sample_rate=16000; bit_rate=16; channel=1; language=zh-CN"
             )
             async with http.post(
-                f"{live.url}/api/stt/stt.fun_asr_realtime",
+                f"{live.url}/api/stt/stt.dashscope_fun_asr_realtime",
                 data=COMMAND.read_bytes(),
                 headers={**live.headers(), "X-Speech-Content": header},
             ) as response:
@@ -398,7 +398,7 @@ def test_pipeline_with_the_services_end_of_speech(live: Live) -> None:
         async with aiohttp.ClientSession() as http:
             ws = await Websocket.connect(http, live)
             await ws.call({"type": "subscribe_events", "event_type": "dashscope_live_heard"})
-            events = await _run_pipeline(http, live, "stt.fun_asr_realtime")
+            events = await _run_pipeline(http, live, "stt.dashscope_fun_asr_realtime")
             heard = await ws.ws.receive_json(timeout=10)
             live.facts["heard"] = heard["event"]["data"]
             await ws.ws.close()
@@ -410,7 +410,8 @@ def test_pipeline_with_the_services_end_of_speech(live: Live) -> None:
     assert not [t for t in _types(events) if t.startswith("stt-vad")], _types(events)
     [end] = [event for event in events if event["type"] == "stt-end"]
     assert end["data"]["stt_output"]["text"] == TEXT
-    assert not live.facts["fed_all_stt.fun_asr_realtime"], "stt-end came before the audio ended"
+    fed_all = live.facts["fed_all_stt.dashscope_fun_asr_realtime"]
+    assert not fed_all, "stt-end came before the audio ended"
     assert live.facts["heard"] == {"text": TEXT}, "the trigger: dashscope automation fired"
 
 
@@ -419,7 +420,7 @@ def test_pipeline_with_its_own_vad(live: Live) -> None:
 
     async def run() -> list[dict[str, Any]]:
         async with aiohttp.ClientSession() as http:
-            return await _run_pipeline(http, live, "stt.fun_asr_realtime_2")
+            return await _run_pipeline(http, live, "stt.dashscope_fun_asr_realtime_2")
 
     events = asyncio.run(run())
     [start] = [event for event in events if event["type"] == "stt-start"]
@@ -450,15 +451,16 @@ def test_a_qwen3_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
                 {"end_of_speech": True, "hotwords": "客厅\n吊灯", "exposed_names": True},
             )
             assert done["type"] == "create_entry", done
-            await _wait_for_state(http, live, "stt.qwen3_asr_flash_realtime")
-            return await _run_pipeline(http, live, "stt.qwen3_asr_flash_realtime")
+            await _wait_for_state(http, live, "stt.dashscope_qwen3_asr_flash_realtime")
+            return await _run_pipeline(http, live, "stt.dashscope_qwen3_asr_flash_realtime")
 
     events = asyncio.run(run())
     [start] = [event for event in events if event["type"] == "stt-start"]
     assert start["data"]["audio_processing"]["requires_external_vad"] is False
     [end] = [event for event in events if event["type"] == "stt-end"]
     assert end["data"]["stt_output"]["text"] == TEXT
-    assert not live.facts["fed_all_stt.qwen3_asr_flash_realtime"], "the service's VAD ended it"
+    fed_all = live.facts["fed_all_stt.dashscope_qwen3_asr_flash_realtime"]
+    assert not fed_all, "the service's VAD ended it"
     assert "Session sess_" in live.log, "the realtime protocol's session ran"
 
 
@@ -469,7 +471,7 @@ def test_partials_grow_toward_the_final_text(live: Live) -> None:
             http.post(
                 f"{live.url}/api/services/dashscope_probe/recognize?return_response",
                 json={
-                    "entity_id": "stt.fun_asr_realtime",
+                    "entity_id": "stt.dashscope_fun_asr_realtime",
                     "file": str(live.config / "command.wav"),
                 },
                 headers=live.headers(),

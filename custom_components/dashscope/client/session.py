@@ -172,7 +172,7 @@ class RecognitionSession:
                 break
             except TimeoutError as err:
                 raise DashScopeTimeoutError(
-                    f"No task-finished within {self._timeouts.finish:g} s after the audio ended"
+                    f"No final result within {self._timeouts.finish:g} s after the audio ended"
                 ) from err
             except DashScopeError as err:
                 await self._drop_task()
@@ -259,7 +259,7 @@ class RecognitionSession:
                 except TimeoutError as err:
                     await self._drop_task()
                     raise DashScopeTimeoutError(
-                        f"No task-started within {self._timeouts.start:g} s"
+                        f"The recognition did not start within {self._timeouts.start:g} s"
                     ) from err
                 except DashScopeError as err:
                     failed, self._task = self._task, None
