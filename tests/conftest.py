@@ -10,6 +10,7 @@ from aiohttp import web
 from homeassistant.components import stt
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -129,6 +130,19 @@ async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) 
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+async def fill_account(hass: HomeAssistant, result: FlowResult, data: dict[str, Any]) -> FlowResult:
+    """Answer the account forms as a person does: key and region, then what the region asks."""
+    flow = hass.config_entries.flow
+    if result["step_id"] in ("user", "reconfigure"):
+        first = {key: data[key] for key in (CONF_API_KEY, CONF_REGION)}
+        result = await flow.async_configure(result["flow_id"], first)
+    if result.get("step_id") == "endpoint":
+        fields = {str(key) for key in result["data_schema"].schema}
+        second = {key: value for key, value in data.items() if key in fields and value != ""}
+        result = await flow.async_configure(result["flow_id"], second)
+    return result
 
 
 def recognizer_device(

@@ -22,7 +22,7 @@ from custom_components.dashscope.const import (
     DOMAIN,
 )
 
-from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
+from .conftest import API_KEY, RECOGNIZER_ID, RunningServer, fill_account
 from .dashscope_server import TaskScript
 
 NEW_KEY = "sk-fedcba9876543210fedcba9876543210"
@@ -81,7 +81,11 @@ def reconfigure_input(server: RunningServer, **overrides: Any) -> dict[str, Any]
         ({CONF_API_KEY: "sk-wrong"}, None, {"base": "invalid_auth"}),
         ({CONF_URL: "ws://127.0.0.1:9/api-ws/v1/inference"}, None, {"base": "cannot_connect"}),
         ({CONF_URL: "http://nope"}, None, {CONF_URL: "invalid_url"}),
-        ({CONF_REGION: "beijing_workspace"}, None, {CONF_WORKSPACE_ID: "invalid_workspace_id"}),
+        (
+            {CONF_WORKSPACE_ID: "not a workspace!"},
+            None,
+            {CONF_WORKSPACE_ID: "invalid_workspace_id"},
+        ),
         ({}, "model_gone", {"base": "recognizer_model_not_available"}),
         ({}, "internal", {"base": "unknown"}),
     ],
@@ -102,14 +106,12 @@ async def test_reconfigure_errors_recover(
         dashscope_server.queue(TaskScript(fail_code="ModelNotFound"))
     if prepare == "internal":
         dashscope_server.queue(TaskScript(fail_code="InternalError"))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure_input(dashscope_server, **overrides)
-    )
+    result = await fill_account(hass, result, reconfigure_input(dashscope_server, **overrides))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-1"})
+    result = await fill_account(
+        hass, result, reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-1"})
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -126,8 +128,8 @@ async def test_reconfigure_to_a_new_key(
 ) -> None:
     dashscope_server.api_key = NEW_KEY
     result = await setup_integration.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
+    result = await fill_account(
+        hass, result, reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
     )
     assert result["reason"] == "reconfigure_successful"
     assert result.get("translation_domain") != "homeassistant", "our own text, translated"
@@ -140,8 +142,8 @@ async def test_reconfigure_cannot_take_another_accounts_key(
     MockConfigEntry(domain=DOMAIN, unique_id=account_unique_id(NEW_KEY)).add_to_hass(hass)
     dashscope_server.api_key = NEW_KEY
     result = await setup_integration.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
+    result = await fill_account(
+        hass, result, reconfigure_input(dashscope_server, **{CONF_API_KEY: NEW_KEY})
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -190,8 +192,8 @@ async def test_each_change_reloads_the_account_once(
     assert len(setups) == 1, "a key proven again reloads even though nothing changed"
 
     result = await setup_integration.start_reconfigure_flow(hass)
-    await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-2"})
+    await fill_account(
+        hass, result, reconfigure_input(dashscope_server, **{CONF_WORKSPACE_ID: "ws-2"})
     )
     await hass.async_block_till_done()
     assert len(setups) == 2

@@ -27,12 +27,78 @@ from custom_components.dashscope.const import (
     SUBENTRY_RECOGNIZER,
 )
 
-from .conftest import API_KEY, RECOGNIZER_ID, SERVICE_ENDS_SPEECH, RunningServer, recognizer_device
+from .conftest import (
+    API_KEY,
+    RECOGNIZER_ID,
+    SERVICE_ENDS_SPEECH,
+    RunningServer,
+    fill_account,
+    recognizer_device,
+)
 from .dashscope_server import TaskScript
 
 
 def account_input(server: RunningServer, **overrides: Any) -> dict[str, Any]:
     return {CONF_API_KEY: API_KEY, CONF_REGION: "custom", CONF_URL: server.url, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("region", "fields"),
+    [
+        ("beijing", None),
+        ("singapore", None),
+        ("beijing_workspace", {CONF_WORKSPACE_ID}),
+        ("singapore_workspace", {CONF_WORKSPACE_ID}),
+        ("custom", {CONF_URL, CONF_WORKSPACE_ID}),
+    ],
+)
+async def test_the_account_step_asks_only_what_the_region_needs(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    region: str,
+    fields: set[str] | None,
+) -> None:
+    async def connected(self: DashScopeClient) -> None:
+        """Stand in for the real service, which the tests cannot reach."""
+
+    monkeypatch.setattr(DashScopeClient, "connect", connected)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert {str(key) for key in result["data_schema"].schema} == {CONF_API_KEY, CONF_REGION}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY, CONF_REGION: region}
+    )
+    if fields is None:
+        assert result["step_id"] == "model", "the shared domains need nothing more"
+        return
+    assert result["step_id"] == "endpoint"
+    assert {str(key) for key in result["data_schema"].schema} == fields
+    if region.endswith("_workspace"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_WORKSPACE_ID: "not a workspace!"}
+        )
+        assert result["step_id"] == "endpoint"
+        assert result["errors"] == {CONF_WORKSPACE_ID: "invalid_workspace_id"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_WORKSPACE_ID: "ws-1"}
+        )
+        assert result["step_id"] == "model"
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("en", "DashScope custom endpoint"), ("zh-Hans", "DashScope 自定义端点")],
+)
+async def test_the_account_title_is_in_the_homes_language(
+    hass: HomeAssistant, dashscope_server: RunningServer, language: str, title: str
+) -> None:
+    hass.config.language = language
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await fill_account(hass, result, account_input(dashscope_server))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
+    )
+    assert result["title"] == title
+    await hass.async_block_till_done()
 
 
 async def no_open_sockets(server: RunningServer) -> bool:
@@ -52,8 +118,8 @@ async def test_user_flow_creates_account_and_recognizer(
     assert result["step_id"] == "user"
     assert result["errors"] == {}
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server, **{CONF_WORKSPACE_ID: ""})
+    result = await fill_account(
+        hass, result, account_input(dashscope_server, **{CONF_WORKSPACE_ID: ""})
     )
     assert result["step_id"] == "model"
     assert dashscope_server.connections == 1, "the key was proven by a handshake"
@@ -131,15 +197,14 @@ async def test_model_step_lists_only_the_regions_models(
 
 
 @pytest.mark.parametrize(
-    ("breakage", "errors"),
+    ("breakage", "step", "errors"),
     [
-        ("wrong_key", {"base": "invalid_auth"}),
-        ("handshake_403", {"base": "invalid_auth"}),
-        ("unreachable", {"base": "cannot_connect"}),
-        ("handshake_503", {"base": "cannot_connect"}),
-        ("stall", {"base": "cannot_connect"}),
-        ("bad_url", {CONF_URL: "invalid_url"}),
-        ("missing_workspace", {CONF_WORKSPACE_ID: "invalid_workspace_id"}),
+        ("wrong_key", "user", {"base": "invalid_auth"}),
+        ("handshake_403", "user", {"base": "invalid_auth"}),
+        ("unreachable", "endpoint", {"base": "cannot_connect"}),
+        ("handshake_503", "endpoint", {"base": "cannot_connect"}),
+        ("stall", "endpoint", {"base": "cannot_connect"}),
+        ("bad_url", "endpoint", {CONF_URL: "invalid_url"}),
     ],
 )
 async def test_account_step_errors_recover(
@@ -148,8 +213,10 @@ async def test_account_step_errors_recover(
     unused_tcp_port_factory,
     monkeypatch: pytest.MonkeyPatch,
     breakage: str,
+    step: str,
     errors: dict[str, str],
 ) -> None:
+    """Each error lands on the form whose field is at fault, and the flow recovers there."""
     overrides: dict[str, Any] = {}
     match breakage:
         case "wrong_key":
@@ -169,22 +236,16 @@ async def test_account_step_errors_recover(
             dashscope_server.accept_delay = 1.0
         case "bad_url":
             overrides = {CONF_URL: "https://example.com"}
-        case "missing_workspace":
-            overrides = {CONF_REGION: "beijing_workspace"}
 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server, **overrides)
-    )
+    result = await fill_account(hass, result, account_input(dashscope_server, **overrides))
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == step
     assert result["errors"] == errors
 
     dashscope_server.handshake_status = None
     dashscope_server.accept_delay = 0.0
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server)
-    )
+    result = await fill_account(hass, result, account_input(dashscope_server))
     assert result["step_id"] == "model"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
@@ -216,9 +277,7 @@ async def test_model_step_errors_recover(
         functools.partial(Timeouts, start=0.5),
     )
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server)
-    )
+    result = await fill_account(hass, result, account_input(dashscope_server))
     assert await no_open_sockets(dashscope_server), "the account step closed its client"
     if script is not None:
         dashscope_server.queue(script)
@@ -240,9 +299,7 @@ async def test_duplicate_account_is_refused(
 ) -> None:
     MockConfigEntry(domain=DOMAIN, unique_id=account_unique_id(API_KEY)).add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server)
-    )
+    result = await fill_account(hass, result, account_input(dashscope_server))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert dashscope_server.tasks == []

@@ -33,7 +33,7 @@ from custom_components.dashscope.const import (
 from custom_components.dashscope.recognizer import default_recognizer
 
 from .audio import stream, tone, wav_header
-from .conftest import SERVICE_ENDS_SPEECH, RunningServer
+from .conftest import SERVICE_ENDS_SPEECH, RunningServer, fill_account
 from .dashscope_server import TaskScript
 from .test_config_flow import account_input
 from .test_pipeline import run_pipeline
@@ -49,9 +49,7 @@ async def test_set_up_in_the_ui_and_heard_through_assist(
     area = ar.async_get(hass).async_create("客厅")
     ar.async_get(hass).async_update(area.id, aliases={"起居室"})
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], account_input(dashscope_server)
-    )
+    result = await fill_account(hass, result, account_input(dashscope_server))
     assert MODEL in result["data_schema"].schema[CONF_MODEL].config["options"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: MODEL})
     assert result["type"] is FlowResultType.CREATE_ENTRY

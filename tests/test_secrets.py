@@ -14,7 +14,7 @@ import pytest
 from custom_components.dashscope.const import CONF_MODEL, CONF_REGION, CONF_URL, DOMAIN
 
 from .audio import stream, tone
-from .conftest import API_KEY, RunningServer
+from .conftest import API_KEY, RunningServer, fill_account
 from .dashscope_server import TaskScript
 from .test_stt import metadata
 
@@ -28,10 +28,10 @@ async def test_key_never_logged(
     # A refused key, a failing task, then a working account.
     dashscope_server.handshake_status = 401
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    result = await fill_account(hass, result, form)
     assert result["errors"] == {"base": "invalid_auth"}
     dashscope_server.handshake_status = None
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    result = await fill_account(hass, result, form)
     dashscope_server.queue(TaskScript(fail_code="InternalError", fail_message="boom"))
     result = await hass.config_entries.flow.async_configure(result["flow_id"], model)
     assert result["errors"] == {"base": "unknown"}

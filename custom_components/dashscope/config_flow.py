@@ -26,11 +26,13 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import UNDEFINED
 
 from .account import endpoint_from_data
 from .client import (
     DEFAULT_MODEL,
+    REGIONS,
     DashScopeClient,
     DashScopeError,
     Endpoint,
@@ -60,6 +62,7 @@ def account_unique_id(api_key: str) -> str:
 
 
 def _account_schema() -> vol.Schema:
+    """Return the account form: the key and the region (what the region needs comes next)."""
     return vol.Schema(
         {
             vol.Required(CONF_API_KEY): TextSelector(
@@ -72,10 +75,30 @@ def _account_schema() -> vol.Schema:
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             ),
-            vol.Optional(CONF_WORKSPACE_ID): TextSelector(),
-            vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
         }
     )
+
+
+def _needs_endpoint_step(region: str) -> bool:
+    """Return True when the region needs more than the key: a workspace ID or a URL."""
+    info = REGIONS[Region(region)]
+    return info.host is None or info.needs_workspace
+
+
+def _endpoint_schema(region: str) -> vol.Schema:
+    """Return the second account form: only the fields the region needs."""
+    if REGIONS[Region(region)].host is None:
+        return vol.Schema(
+            {
+                vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+                vol.Optional(CONF_WORKSPACE_ID): TextSelector(),
+            }
+        )
+    return vol.Schema({vol.Required(CONF_WORKSPACE_ID): TextSelector()})
+
+
+# Errors the endpoint form shows (its fields, or a host that cannot be reached).
+_ENDPOINT_ERRORS = frozenset({CONF_URL, CONF_WORKSPACE_ID})
 
 
 _REAUTH_SCHEMA = vol.Schema(
@@ -104,12 +127,21 @@ async def _validate_account(
 
 
 def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep the account's fields, dropping the ones left empty."""
-    return {key: value for key in _ACCOUNT_KEYS if (value := user_input.get(key)) not in ("", None)}
+    """Keep the account's fields the region uses, dropping the ones left empty."""
+    data = {key: value for key in _ACCOUNT_KEYS if (value := user_input.get(key)) not in ("", None)}
+    if not _needs_endpoint_step(str(data[CONF_REGION])):
+        data.pop(CONF_WORKSPACE_ID, None)
+        data.pop(CONF_URL, None)
+    elif REGIONS[Region(str(data[CONF_REGION]))].host is not None:
+        data.pop(CONF_URL, None)
+    return data
 
 
-def _account_title(endpoint: Endpoint) -> str:
-    title = endpoint.info.title
+async def _account_title(hass: HomeAssistant, endpoint: Endpoint) -> str:
+    """Return the entry's title in the home's language, e.g. "DashScope 新加坡"."""
+    translations = await async_get_translations(hass, hass.config.language, "selector", {DOMAIN})
+    key = f"component.{DOMAIN}.selector.account_title.options.{endpoint.region.value}"
+    title = translations.get(key, endpoint.region.value)
     if endpoint.workspace_id:
         title = f"{title} {endpoint.workspace_id}"
     return f"DashScope {title}"
@@ -145,20 +177,74 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     _endpoint: Endpoint
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the key and the endpoint; prove them by connecting."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _account_data(user_input)
-            await self.async_set_unique_id(account_unique_id(data[CONF_API_KEY]))
-            self._abort_if_unique_id_configured()
-            endpoint, errors = await _validate_account(self.hass, data)
-            if not errors and endpoint is not None:
-                self._account = data
-                self._endpoint = endpoint
-                return await self.async_step_model()
+        """Ask for the key and the region; then what the region needs; prove them."""
+        if user_input is None:
+            return self._account_form("user", None, {})
+        self._account = {**user_input}
+        await self.async_set_unique_id(account_unique_id(user_input[CONF_API_KEY]))
+        self._abort_if_unique_id_configured()
+        if _needs_endpoint_step(user_input[CONF_REGION]):
+            return await self.async_step_endpoint()
+        return await self._async_check_account()
+
+    async def async_step_endpoint(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the workspace ID or the custom URL, as the chosen region needs."""
+        if user_input is None:
+            return self._endpoint_form({})
+        # A field left empty is absent from the input: it must not keep an earlier value.
+        self._account = {
+            key: value
+            for key, value in self._account.items()
+            if key not in (CONF_URL, CONF_WORKSPACE_ID)
+        } | user_input
+        return await self._async_check_account()
+
+    async def _async_check_account(self) -> ConfigFlowResult:
+        """Prove the account; show the errors on the form whose fields are at fault."""
+        data = _account_data(self._account)
+        reconfiguring = self.source == SOURCE_RECONFIGURE
+        model = _recognizer_model(self._get_reconfigure_entry()) if reconfiguring else None
+        endpoint, errors = await _validate_account(self.hass, data, model)
+        errors = _account_errors(errors)
+        if errors or endpoint is None:
+            if _needs_endpoint_step(data[CONF_REGION]) and (
+                errors.keys() & _ENDPOINT_ERRORS or errors.get("base") == "cannot_connect"
+            ):
+                return self._endpoint_form(errors)
+            step_id = "reconfigure" if reconfiguring else "user"
+            return self._account_form(step_id, self._account, errors)
+        if reconfiguring:
+            entry = self._get_reconfigure_entry()
+            if (result := self._abort_if_other_account(entry, data)) is not None:
+                return result
+            return self._async_update_and_abort(
+                entry,
+                unique_id=account_unique_id(data[CONF_API_KEY]),
+                title=await _account_title(self.hass, endpoint),
+                data=data,
+            )
+        self._account = data
+        self._endpoint = endpoint
+        return await self.async_step_model()
+
+    def _account_form(
+        self, step_id: str, suggested: Mapping[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
         return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(_account_schema(), user_input),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(_account_schema(), suggested),
+            errors=errors,
+        )
+
+    def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        region = self._account[CONF_REGION]
+        return self.async_show_form(
+            step_id="endpoint",
+            data_schema=self.add_suggested_values_to_schema(
+                _endpoint_schema(region), self._account
+            ),
             errors=errors,
         )
 
@@ -173,7 +259,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 recognizer = default_recognizer(user_input[CONF_MODEL])
                 return self.async_create_entry(
-                    title=_account_title(self._endpoint),
+                    title=await _account_title(self.hass, self._endpoint),
                     data=self._account,
                     subentries=[
                         {
@@ -230,29 +316,15 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the key, region, workspace or URL; validated like the first set-up."""
+        """Change the key or region, then what the region needs; validated like the set-up."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _account_data(user_input)
-            endpoint, errors = await _validate_account(self.hass, data, _recognizer_model(entry))
-            errors = _account_errors(errors)
-            if not errors and endpoint is not None:
-                if (result := self._abort_if_other_account(entry, data)) is not None:
-                    return result
-                return self._async_update_and_abort(
-                    entry,
-                    unique_id=account_unique_id(data[CONF_API_KEY]),
-                    title=_account_title(endpoint),
-                    data=data,
-                )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                _account_schema(), user_input or entry.data
-            ),
-            errors=errors,
-        )
+        if user_input is None:
+            return self._account_form("reconfigure", entry.data, {})
+        # The workspace ID and URL already saved are offered again on the endpoint form.
+        self._account = {**entry.data, **user_input}
+        if _needs_endpoint_step(user_input[CONF_REGION]):
+            return await self.async_step_endpoint()
+        return await self._async_check_account()
 
     def _async_update_and_abort(
         self,

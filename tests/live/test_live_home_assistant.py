@@ -261,25 +261,27 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
                 live.token = (await response.json())["access_token"]
             ws = await Websocket.connect(http, live)
             await ws.call({"type": "http/config/promote"})  # keep the YAML http config
+            # A home in China, as onboarding's core-config step would leave it.
+            await ws.call({"type": "config/core/update", "language": "zh-Hans", "country": "CN"})
 
             flow = await _rest(
                 http, live, "/api/config/config_entries/flow", {"handler": "dashscope"}
             )
             assert flow["step_id"] == "user", flow
             path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-            wrong = await _rest(
-                http,
-                live,
-                path,
-                {"api_key": "sk-wrong", "region": "custom", "url": live.server_url},
-            )
+            # Key and region first; the custom endpoint then asks for its URL, and only that.
+            flow = await _rest(http, live, path, {"api_key": "sk-wrong", "region": "custom"})
+            assert flow["step_id"] == "endpoint", flow
+            assert {field["name"] for field in flow["data_schema"]} == {"url", "workspace_id"}
+            wrong = await _rest(http, live, path, {"url": live.server_url})
+            assert wrong["step_id"] == "user", "a refused key is shown where the key is typed"
             assert wrong["errors"] == {"base": "invalid_auth"}
-            flow = await _rest(
-                http, live, path, {"api_key": API_KEY, "region": "custom", "url": live.server_url}
-            )
+            flow = await _rest(http, live, path, {"api_key": API_KEY, "region": "custom"})
+            flow = await _rest(http, live, path, {"url": live.server_url})
             assert flow["step_id"] == "model", flow
             entry = await _rest(http, live, path, {"model": "fun-asr-realtime"})
             assert entry["type"] == "create_entry", entry
+            assert entry["title"] == "DashScope 自定义端点", "titled in the home's language"
             live.entry_id = entry["result"]["entry_id"]
             await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime")
 

@@ -39,11 +39,13 @@ class Deployment(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RegionInfo:
-    """Everything that differs between regions: one row each in `REGIONS`."""
+    """Everything that differs between regions: one row each in `REGIONS`.
+
+    Their names (in the region picker and in an account's title) are in the translations.
+    """
 
     host: str | None  # `{workspace}` is replaced by the workspace id; None: a custom URL
     deployments: frozenset[Deployment]  # whose models and keys it serves
-    title: str  # how an account on it is named
     hotwords: bool = True  # the customization (vocabulary) API is offered
 
     @property
@@ -53,25 +55,19 @@ class RegionInfo:
 
 
 REGIONS: dict[Region, RegionInfo] = {
-    Region.BEIJING: RegionInfo(
-        "dashscope.aliyuncs.com", frozenset({Deployment.BEIJING}), "China (Beijing)"
-    ),
-    Region.SINGAPORE: RegionInfo(
-        "dashscope-intl.aliyuncs.com", frozenset({Deployment.SINGAPORE}), "Singapore"
-    ),
+    Region.BEIJING: RegionInfo("dashscope.aliyuncs.com", frozenset({Deployment.BEIJING})),
+    Region.SINGAPORE: RegionInfo("dashscope-intl.aliyuncs.com", frozenset({Deployment.SINGAPORE})),
     Region.BEIJING_WORKSPACE: RegionInfo(
         "{workspace}.cn-beijing.maas.aliyuncs.com",
         frozenset({Deployment.BEIJING}),
-        "China (Beijing) workspace",
     ),
     Region.SINGAPORE_WORKSPACE: RegionInfo(
         "{workspace}.ap-southeast-1.maas.aliyuncs.com",
         frozenset({Deployment.SINGAPORE}),
-        "Singapore workspace",
         hotwords=False,  # Singapore sub-workspaces have no customization API
     ),
     # A proxy or a test server may stand for either deployment.
-    Region.CUSTOM: RegionInfo(None, frozenset(Deployment), "custom endpoint"),
+    Region.CUSTOM: RegionInfo(None, frozenset(Deployment)),
 }
 
 
