@@ -1,0 +1,150 @@
+"""Setting up, as a person meets it: finding the integration, and the engine's forms.
+
+The search tests apply the rule of Home Assistant's frontend (20261028.4, the one 2026.11 pins).
+Its "Add integration" dialog (src/panels/config/integrations/dialog-add-integration.ts) searches
+what the `integration/descriptions` websocket command returns, with fuse.js 7.5 and the options
+`keys: name, domain, ...`, `threshold: 0.2`, `ignoreDiacritics`, `minMatchCharLength:
+min(len, 2)` and fuse.js's defaults `location: 0`, `distance: 100`. For a custom integration
+`name` is the manifest's `name`, whatever the user's language: translations are not searched
+there. A term is found only if it starts within the first ~20 characters of the name or the
+domain (each character away from the start costs 1/100 of the 0.2 allowed). The integrations
+dashboard (its configured entries) searches the translated `title` under the same rule.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.loader import async_get_integration_descriptions
+import pytest
+
+from custom_components.dashscope.const import DOMAIN
+
+ENGLISH_TERMS = ("Alibaba", "alibaba", "Model Studio", "model studio", "Qwen", "DashScope")
+CHINESE_TERMS = ("百炼", "阿里", "阿里云", "语音", "阿里云百炼")
+
+
+def _normalize(text: str) -> str:
+    """Lower case without diacritics, as fuse.js does with isCaseSensitive off."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(char for char in decomposed if not 0x300 <= ord(char) <= 0x36F)
+
+
+def _score(length: int, errors: int, location: int) -> float:
+    """fuse.js computeScore with location 0 and distance 100."""
+    return errors / length + location / 100
+
+
+def fuse_matches(text: str, pattern: str, threshold: float = 0.2) -> bool:
+    """Return whether fuse.js 7.5's bitap search finds `pattern` in `text`.
+
+    A line-by-line port of fuse.js's `search` (default location and distance); checked against
+    the frontend's own bundle under node on 5,400 name/term pairs, fuzzy ones included.
+    """
+    text, pattern = _normalize(text), _normalize(pattern)
+    if text == pattern:
+        return True
+    length, text_length = len(pattern), len(text)
+    min_match = min(length, 2)
+    match_mask: dict[int, int] = {}
+    current = threshold
+    best = 0
+    # Exact occurrences first: they only tighten the threshold.
+    while (index := text.find(pattern, best)) > -1:
+        current = min(_score(length, 0, index), current)
+        best = index + length
+        for offset in range(length):
+            match_mask[index + offset] = 1
+    best = -1
+    alphabet: dict[str, int] = {}
+    for position, char in enumerate(pattern):
+        alphabet[char] = alphabet.get(char, 0) | 1 << (length - position - 1)
+    mask = 1 << (length - 1)
+    last: dict[int, int] = {}
+    bin_max = length + text_length
+    for errors in range(length):
+        # How far from the start a match with this many errors may lie.
+        bin_min, bin_mid = 0, bin_max
+        while bin_min < bin_mid:
+            if _score(length, errors, bin_mid) <= current:
+                bin_min = bin_mid
+            else:
+                bin_max = bin_mid
+            bin_mid = (bin_max - bin_min) // 2 + bin_min
+        bin_max = bin_mid
+        start = max(1, -bin_mid + 1)
+        finish = min(bin_mid, text_length) + length
+        bits = {finish + 1: (1 << errors) - 1}
+        j = finish
+        while j >= start:
+            location = j - 1
+            char_match = alphabet.get(text[location], 0) if location < text_length else 0
+            match_mask[location] = int(bool(char_match))
+            bits[j] = ((bits.get(j + 1, 0) << 1) | 1) & char_match
+            if errors:
+                bits[j] |= ((last.get(j + 1, 0) | last.get(j, 0)) << 1) | 1 | last.get(j + 1, 0)
+            if bits[j] & mask and (score := _score(length, errors, location)) <= current:
+                current, best = score, location
+                if best <= 0:
+                    break
+                start = max(1, -best)
+            j -= 1
+        if _score(length, errors + 1, 0) > current:
+            break
+        last = bits
+    if best < 0:
+        return False
+    run = longest = 0
+    for position in range(max(match_mask, default=-1) + 1):
+        run = run + 1 if match_mask.get(position) else 0
+        longest = max(longest, run)
+    return longest >= min_match
+
+
+def found(term: str, *fields: str) -> bool:
+    """Return whether a search for `term` lists an item with these searched fields."""
+    return any(fuse_matches(value, term) for value in fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "expected"),
+    [
+        ("Alibaba Cloud Model Studio (DashScope)", "model studio", True),  # at 14
+        ("Alibaba Cloud Model Studio (DashScope)", "dashscope", False),  # at 28: too far
+        ("阿里云百炼 Qwen 语音 Alibaba Model Studio", "model studio", False),  # at 21
+        ("Alibaba Cloud Model Studio", "studio", True),  # at 20: just
+        ("Model Studio", "modle studio", True),  # a typo is forgiven at the start
+        ("Alibaba Cloud Model Studio", "modle studio", False),  # but not further on
+    ],
+)
+def test_the_search_rule_is_the_frontends(text: str, term: str, *, expected: bool) -> None:
+    """Cases whose answer was read from the frontend's bundle run under node."""
+    assert fuse_matches(text, term) is expected
+
+
+@pytest.mark.parametrize("term", ENGLISH_TERMS + CHINESE_TERMS)
+async def test_add_integration_finds_it(hass: HomeAssistant, term: str) -> None:
+    """What the dialog searches is what Home Assistant sends it: the manifest's name."""
+    descriptions = await async_get_integration_descriptions(hass)
+    item = descriptions["custom"]["integration"][DOMAIN]
+    assert found(term, item["name"], DOMAIN), item["name"]
+
+
+@pytest.mark.parametrize(
+    ("language", "terms"),
+    [
+        ("en", ("Alibaba", "Model Studio", "DashScope")),
+        ("zh-Hans", (*CHINESE_TERMS, "DashScope")),
+    ],
+)
+async def test_the_dashboard_shows_and_finds_the_translated_title(
+    hass: HomeAssistant, language: str, terms: tuple[str, ...]
+) -> None:
+    """The configured integration is listed (and searched) under its title in that language."""
+    translations = await async_get_translations(hass, language, "title", [DOMAIN])
+    title = translations[f"component.{DOMAIN}.title"]
+    assert "DashScope" in title
+    for term in terms:
+        assert found(term, title, DOMAIN), (term, title)
