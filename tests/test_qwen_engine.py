@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from custom_components.dashscope.const import (
     CONF_MODEL,
     DOMAIN,
 )
+from custom_components.dashscope.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dashscope.recognizer import default_recognizer
 
 from .audio import stream, tone, wav_header
@@ -200,3 +202,26 @@ async def test_context_follows_the_home_and_files_use_the_service_vad(
     assert session.session_update["turn_detection"]["type"] == "server_vad"
     assert response["task_id"] != "", "the session's id"
     assert dashscope_server.violations == []
+
+
+@pytest.mark.parametrize("recognizer_data", [default_recognizer(MODEL)])
+async def test_diagnostics_of_a_qwen3_engine(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+) -> None:
+    engine = stt.async_get_speech_to_text_entity(hass, ENGINE)
+    assert engine is not None
+    await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(1.0)))
+    dashscope_server.queue(TaskScript(fail_transcription=True))
+    await engine.async_process_audio_stream(metadata("zh-CN"), stream(tone(1.0)))
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_integration)
+    assert "打开" not in json.dumps(diagnostics, ensure_ascii=False)
+    ok, failed = diagnostics["recent_recognitions"]
+    assert ok["model"] == MODEL
+    assert ok["error_code"] is None
+    assert ok["task_id"].startswith("sess_"), "the service's session id"
+    assert ok["reused_connection"] is False, "a Qwen3 socket holds one session"
+    assert 0 <= ok["finalize_seconds"] < 5
+    assert failed["error_code"] not in (None, "")

@@ -256,6 +256,7 @@ class RecognitionSession:
                         if self.stats.attempts == 1:
                             self.stats.reused_connection = connection.reused
                         await task.start()
+                        self.stats.task_id = task.task_id  # the service may name it on start
                 except TimeoutError as err:
                     await self._drop_task()
                     raise DashScopeTimeoutError(
