@@ -13,6 +13,8 @@ dashboard (its configured entries) searches the translated `title` under the sam
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 import unicodedata
 
 from homeassistant.core import HomeAssistant
@@ -20,7 +22,12 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import async_get_integration_descriptions
 import pytest
 
+from custom_components.dashscope.client import Deployment
+from custom_components.dashscope.client.catalog import HINT_ORDER, MODELS
 from custom_components.dashscope.const import DOMAIN
+from custom_components.dashscope.recognizer_flow import _hints_selector
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "translations"
 
 ENGLISH_TERMS = ("Alibaba", "alibaba", "Model Studio", "model studio", "Qwen", "DashScope")
 CHINESE_TERMS = ("百炼", "阿里", "阿里云", "语音", "阿里云百炼")
@@ -148,3 +155,24 @@ async def test_the_dashboard_shows_and_finds_the_translated_title(
     assert "DashScope" in title
     for term in terms:
         assert found(term, title, DOMAIN), (term, title)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_every_language_hint_has_a_name(language: str) -> None:
+    """Each code a model offers reads as a language, not a bare code."""
+    translations = json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+    labels = translations["selector"]["language_hint"]["options"]
+    offered = {code for model in MODELS.values() for code in model.languages}
+    missing = offered - labels.keys()
+    assert not missing, f"no {language} name for {sorted(missing)}"
+    assert all(label and label != code for code, label in labels.items())
+    assert len(set(labels.values())) == len(labels), "two codes with the same name"
+    assert set(HINT_ORDER) >= offered, "every code has its place in the order"
+
+
+@pytest.mark.parametrize("deployments", [frozenset({deployment}) for deployment in Deployment])
+def test_common_language_hints_come_first(deployments: frozenset[Deployment]) -> None:
+    options = [option["value"] for option in _hints_selector(deployments).config["options"]]
+    assert options[:3] == ["zh", "yue", "en"]
+    assert options[3:5] == ["ja", "ko"]
+    assert len(options) == len(set(options))

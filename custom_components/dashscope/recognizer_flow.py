@@ -29,6 +29,7 @@ from .client import (
     model_info,
     models_for,
 )
+from .client.catalog import hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
     CONF_AUTO_LANGUAGE,
@@ -73,9 +74,7 @@ def model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
 
 
 def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
-    codes: list[str] = []
-    for model in models_for(deployments):
-        codes.extend(code for code in model.languages if code not in codes)
+    codes = hint_order(code for model in models_for(deployments) for code in model.languages)
     return SelectSelector(
         SelectSelectorConfig(
             options=[SelectOptionDict(value=code, label=code) for code in codes],

@@ -46,6 +46,13 @@ QWEN3_CODES = (
     "zh", "yue", "en", "ja", "ko", "de", "fr", "ru", "es", "pt", "it", "ar", "hi", "id", "th",
     "vi", "tr", "uk", "ms", "fil", "cs", "da", "fi", "is", "no", "pl", "sv",
 )  # fmt: skip
+# The order language hints are offered in: the languages most people here speak first, then
+# the rest roughly by how widely they are spoken. Codes missing here come last.
+HINT_ORDER = (
+    "zh", "yue", "en", "ja", "ko", "de", "fr", "es", "pt", "ru", "it", "vi", "th", "id", "ms",
+    "tl", "fil", "ar", "hi", "tr", "uk", "nl", "pl", "sv", "da", "no", "fi", "is", "cs", "sk",
+    "el", "hu", "ro", "bg", "hr", "sl",
+)  # fmt: skip
 # Its context biasing (`corpus.text`) takes at most this many tokens.
 QWEN3_CONTEXT_TOKENS = 10_000
 
@@ -273,6 +280,13 @@ DEFAULT_MODEL = "fun-asr-realtime"
 FILE_MODELS = ("paraformer-v2", "paraformer-8k-v2", "fun-asr")
 DEFAULT_FILE_MODEL = FILE_MODELS[0]
 PREFERRED_SAMPLE_RATE = 16000  # what the Assist pipeline delivers
+
+
+def hint_order(codes: Iterable[str]) -> list[str]:
+    """Return language codes in the order they are offered (`HINT_ORDER`), each once."""
+    unique = dict.fromkeys(codes)
+    rank = {code: position for position, code in enumerate(HINT_ORDER)}
+    return sorted(unique, key=lambda code: rank.get(code, len(rank)))
 
 
 def models_for(deployments: Iterable[Deployment]) -> list[ModelInfo]:
