@@ -15,17 +15,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 import unicodedata
 
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import async_get_integration_descriptions
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dashscope.client import Deployment
 from custom_components.dashscope.client.catalog import HINT_ORDER, MODELS
-from custom_components.dashscope.const import DOMAIN
+from custom_components.dashscope.const import CONF_MODEL, DOMAIN, SUBENTRY_RECOGNIZER
 from custom_components.dashscope.recognizer_flow import _hints_selector
+from custom_components.dashscope.validation import vol
+
+from .conftest import RunningServer
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "translations"
 
@@ -176,3 +183,41 @@ def test_common_language_hints_come_first(deployments: frozenset[Deployment]) ->
     assert options[:3] == ["zh", "yue", "en"]
     assert options[3:5] == ["ja", "ko"]
     assert len(options) == len(set(options))
+
+
+@pytest.mark.parametrize(
+    ("model", "setting"),
+    [("fun-asr-realtime", "speech_noise_threshold"), ("qwen3-asr-flash-realtime", "vad_threshold")],
+)
+async def test_an_unset_threshold_looks_unset_and_keeps_its_range(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    model: str,
+    setting: str,
+) -> None:
+    """No slider (it would sit at -1.0, looking set); out of range is a form error."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: model}
+    )
+    assert result["step_id"] == "settings"
+    schema = result["data_schema"]
+    key = next(key for key in schema.schema if str(key) == setting)
+    assert key.default is vol.UNDEFINED, "empty: the service's default"
+    selector = schema.schema[key].validators[0]
+    config = selector.config
+    assert config["mode"] == "box"
+    # Every frontend draws a slider only with both ends set.
+    assert "min" not in config
+    assert "max" not in config
+
+    with pytest.raises(InvalidData) as error:
+        await hass.config_entries.subentries.async_configure(result["flow_id"], {setting: 2.0})
+    assert setting in error.value.schema_errors
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {setting: 0.5})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][setting] == 0.5
+

@@ -53,13 +53,25 @@ def _setting_selector(spec: ParameterSpec) -> BooleanSelector | NumberSelector:
     config = NumberSelectorConfig(
         step=spec.step if spec.step is not None else "any", mode=NumberSelectorMode.BOX
     )
+    if spec.unit is not None:
+        config["unit_of_measurement"] = spec.unit
+    if spec.default is None:
+        # No min/max on the field: with both, a frontend may draw a slider whose knob sits at
+        # the minimum, a value that looks set. The range is checked by the schema instead.
+        return NumberSelector(config)
     if spec.minimum is not None:
         config["min"] = spec.minimum
     if spec.maximum is not None:
         config["max"] = spec.maximum
-    if spec.unit is not None:
-        config["unit_of_measurement"] = spec.unit
     return NumberSelector(config)
+
+
+def _setting_field(spec: ParameterSpec) -> Any:
+    """Return the validator of a recognition option: its selector, and its range if unset."""
+    selector = _setting_selector(spec)
+    if spec.default is None and (spec.minimum is not None or spec.maximum is not None):
+        return vol.All(selector, vol.Range(min=spec.minimum, max=spec.maximum))
+    return selector
 
 
 def model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
@@ -113,7 +125,7 @@ def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             if spec.default is None
             else vol.Optional(spec.parameter.value, default=spec.default)
         )
-        fields[key] = _setting_selector(spec)
+        fields[key] = _setting_field(spec)
     return vol.Schema(fields)
 
 
