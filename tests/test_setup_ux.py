@@ -221,3 +221,14 @@ async def test_an_unset_threshold_looks_unset_and_keeps_its_range(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][setting] == 0.5
 
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_the_end_of_speech_help_is_short_and_plain(language: str) -> None:
+    """One or two plain lines: no release numbers, no timings to weigh."""
+    translations = json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+    step = translations["config_subentries"]["recognizer"]["step"]["settings"]
+    text = step["data_description"]["end_of_speech"]
+    sentences = [part for part in re.split(r"[.。;；!?！？]\s*", text) if part.strip()]
+    assert len(sentences) <= 2, text
+    assert len(text) <= (140 if language == "en" else 60), text
+    assert not re.search(r"\d", text), "no versions or numbers"
