@@ -1,6 +1,6 @@
 """`trigger: dashscope`: run an automation when a transcript matches phrases.
 
-The automation editor offers it as "DashScope: Phrase heard" (described in `triggers.yaml`)
+The automation editor offers it as "Phrase recognized" (described in `triggers.yaml`)
 and saves the fields under `options:`:
 
 ```yaml
@@ -8,7 +8,7 @@ trigger: dashscope
 options:
   phrases: ["开灯", "turn on the light"]
   match: contains        # exact (default) | contains | regex
-  entity_id: stt.fun_asr_realtime   # optional: only these recognizers
+  entity_id: [stt.dashscope_fun_asr_realtime]   # optional: only these recognizers
 ```
 YAML written before the editor offered the trigger has the same fields at the top level
 (`trigger: dashscope` / `phrases:` / `match:` / `entity_id:`); it is read as the same trigger.
