@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
@@ -14,10 +16,11 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope.client import DashScopeClient, Timeouts
+from custom_components.dashscope.client import DEFAULT_MODEL, MODELS, DashScopeClient, Timeouts
 from custom_components.dashscope.config_flow import account_unique_id
 from custom_components.dashscope.const import (
     CONF_AUTO_LANGUAGE,
+    CONF_CUSTOM_MODEL,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     CONF_REGION,
@@ -97,6 +100,8 @@ async def test_the_account_title_is_in_the_homes_language(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
     )
+    assert result["step_id"] == "settings", "the first engine's settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["title"] == title
     await hass.async_block_till_done()
 
@@ -130,6 +135,14 @@ async def test_user_flow_creates_account_and_recognizer(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
     )
+    # The first set-up reaches the engine's settings, as adding an engine does.
+    assert result["step_id"] == "settings", "the first engine's settings"
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert {"end_of_speech", "hotwords", "exposed_names", "max_sentence_silence"} <= fields
+    assert result["description_placeholders"] == {"model": "fun-asr-realtime"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"hotwords": "客厅吊灯", "max_sentence_silence": 400}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DashScope custom endpoint"
     assert result["data"] == {
@@ -149,8 +162,10 @@ async def test_user_flow_creates_account_and_recognizer(
         "end_of_speech": SERVICE_ENDS_SPEECH,  # on where Home Assistant lets the service end it
         "punctuation_prediction_enabled": True,
         "semantic_punctuation_enabled": False,
-        "max_sentence_silence": 500,
+        "max_sentence_silence": 400,
         "multi_threshold_mode_enabled": False,
+        "hotwords": "客厅吊灯",
+        "exposed_names": False,
     }
     assert subentry.title == "DashScope fun-asr-realtime"
     # Validated live: a real task ran against the service.
@@ -191,9 +206,9 @@ async def test_model_step_lists_only_the_regions_models(
     ]
     # A model of another region, typed in, is refused before any connection.
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
+        result["flow_id"], {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: "paraformer-realtime-v2"}
     )
-    assert result["errors"] == {CONF_MODEL: "model_not_available"}
+    assert result["errors"] == {CONF_CUSTOM_MODEL: "model_not_available"}
 
 
 @pytest.mark.parametrize(
@@ -250,6 +265,8 @@ async def test_account_step_errors_recover(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
     )
+    assert result["step_id"] == "settings", "the first engine's settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -259,7 +276,7 @@ async def test_account_step_errors_recover(
     [
         (TaskScript(fail_code="InvalidApiKey"), "fun-asr-realtime", {"base": "invalid_auth"}),
         (TaskScript(stall_start=True), "fun-asr-realtime", {"base": "cannot_connect"}),
-        (None, "fun-asr-realtime-2099-01-01", {CONF_MODEL: "model_not_available"}),
+        (None, "fun-asr-realtime-2099-01-01", {CONF_CUSTOM_MODEL: "model_not_available"}),
         (TaskScript(fail_code="InternalError"), "fun-asr-realtime", {"base": "unknown"}),
     ],
     ids=["invalid_auth", "cannot_connect", "model_not_available", "unknown"],
@@ -281,7 +298,9 @@ async def test_model_step_errors_recover(
     assert await no_open_sockets(dashscope_server), "the account step closed its client"
     if script is not None:
         dashscope_server.queue(script)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: model})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: model}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "model"
     assert result["errors"] == errors
@@ -290,6 +309,8 @@ async def test_model_step_errors_recover(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
     )
+    assert result["step_id"] == "settings", "the first engine's settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -318,19 +339,25 @@ async def test_add_recognizer(
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
-        {CONF_MODEL: "fun-asr-realtime-2099-01-01", CONF_LANGUAGE_HINTS: ["en"]},
+        {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: "fun-asr-realtime-2099-01-01"},
     )
-    assert result["errors"] == {CONF_MODEL: "model_not_available"}
+    assert result["errors"] == {CONF_CUSTOM_MODEL: "model_not_available"}
 
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
     )
     assert result["step_id"] == "settings"
     fields = {str(key) for key in result["data_schema"].schema}
     assert "disfluency_removal_enabled" in fields  # Paraformer v2 has it, Fun-ASR does not
     assert "speech_noise_threshold" not in fields
+    assert CONF_LANGUAGE_HINTS in fields  # Paraformer v2 uses every hint
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"disfluency_removal_enabled": True, "max_sentence_silence": 300}
+        result["flow_id"],
+        {
+            CONF_LANGUAGE_HINTS: ["en"],
+            "disfluency_removal_enabled": True,
+            "max_sentence_silence": 300,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "DashScope paraformer-realtime-v2 (en)"
@@ -354,17 +381,17 @@ async def test_reconfigure_recognizer(
 
     dashscope_server.handshake_status = 503
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
     )
     assert result["errors"] == {"base": "cannot_connect"}
 
     dashscope_server.handshake_status = None
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2", CONF_LANGUAGE_HINTS: ["en"]}
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
     )
     assert result["step_id"] == "settings"
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"semantic_punctuation_enabled": True}
+        result["flow_id"], {CONF_LANGUAGE_HINTS: ["en"], "semantic_punctuation_enabled": True}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -389,3 +416,42 @@ async def test_recognizer_flow_needs_a_loaded_account(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_a_typed_model_name_is_used_as_typed(
+    hass: HomeAssistant, dashscope_server: RunningServer
+) -> None:
+    """A newer snapshot the list does not know yet: the typed name, not a listed neighbour."""
+    newer = "fun-asr-realtime-2026-11-30"
+    dashscope_server.models = {**dashscope_server.models, newer: (16000,)}
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await fill_account(hass, result, account_input(dashscope_server))
+    picker = result["data_schema"].schema[CONF_MODEL].config
+    assert picker["translation_key"] == "model", "labelled options"
+    assert not picker.get("custom_value"), "the picker completes nothing typed"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: f" {newer} "}
+    )
+    assert result["step_id"] == "settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    [subentry] = result["result"].subentries.values()
+    assert subentry.data[CONF_MODEL] == newer
+    assert CONF_CUSTOM_MODEL not in subentry.data
+    assert dashscope_server.tasks[-1].run_task["payload"]["model"] == newer
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_every_model_has_a_readable_label(language: str) -> None:
+    path = (
+        Path(__file__).parent.parent / f"custom_components/dashscope/translations/{language}.json"
+    )
+    labels = json.loads(path.read_text(encoding="utf-8"))["selector"]["model"]["options"]
+    assert set(labels) == set(MODELS), "one label per model of the catalog"
+    for name, label in labels.items():
+        assert label != name
+        assert "kHz" in label, "the rate is said"
+    snapshots = [name for name in MODELS if name[-10:-8] == "20"]
+    assert all(
+        ("fixed version" if language == "en" else "固定版本") in labels[n] for n in snapshots
+    )

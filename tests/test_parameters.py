@@ -10,7 +10,7 @@ import pytest
 from custom_components.dashscope.client import MODELS, ModelInfo, Region
 from custom_components.dashscope.client.parameters import PARAMETERS, ParameterSpec, task_options
 from custom_components.dashscope.recognizer import default_recognizer
-from custom_components.dashscope.recognizer_flow import _settings_schema
+from custom_components.dashscope.recognizer_flow import settings_schema
 
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components/dashscope/translations"
 SETTINGS = [spec for spec in PARAMETERS if spec.setting]
@@ -24,7 +24,7 @@ def a_model_taking(spec: ParameterSpec) -> ModelInfo:
 def test_each_option_reaches_the_form_the_task_and_both_translations(spec: ParameterSpec) -> None:
     model = a_model_taking(spec)
     name = model.name
-    schema = _settings_schema(model, Region.BEIJING)
+    schema = settings_schema(model, Region.BEIJING)
     assert spec.parameter.value in [str(key) for key in schema.schema], "offered in the form"
     data = default_recognizer(name)
     if spec.default is None:

@@ -54,6 +54,8 @@ async def test_set_up_in_the_ui_and_heard_through_assist(
     result = await fill_account(hass, result, account_input(dashscope_server))
     assert MODEL in result["data_schema"].schema[CONF_MODEL].config["options"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: MODEL})
+    assert result["step_id"] == "settings", "the first engine's settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [session] = dashscope_server.qwen_sessions
     assert session.finished, "the model was validated with a real session"

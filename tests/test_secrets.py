@@ -36,6 +36,8 @@ async def test_key_never_logged(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], model)
     assert result["errors"] == {"base": "unknown"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], model)
+    assert result["step_id"] == "settings", "the first engine's settings"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 

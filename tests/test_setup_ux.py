@@ -26,9 +26,13 @@ from homeassistant.loader import async_get_integration_descriptions
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope.client import Deployment
-from custom_components.dashscope.client.catalog import HINT_ORDER, MODELS
-from custom_components.dashscope.const import CONF_MODEL, DOMAIN, SUBENTRY_RECOGNIZER
+from custom_components.dashscope.client.catalog import HINT_ORDER, MODELS, HintRule, hint_order
+from custom_components.dashscope.const import (
+    CONF_LANGUAGE_HINTS,
+    CONF_MODEL,
+    DOMAIN,
+    SUBENTRY_RECOGNIZER,
+)
 from custom_components.dashscope.recognizer_flow import _hints_selector
 from custom_components.dashscope.validation import vol
 
@@ -177,12 +181,16 @@ def test_every_language_hint_has_a_name(language: str) -> None:
     assert set(HINT_ORDER) >= offered, "every code has its place in the order"
 
 
-@pytest.mark.parametrize("deployments", [frozenset({deployment}) for deployment in Deployment])
-def test_common_language_hints_come_first(deployments: frozenset[Deployment]) -> None:
-    options = [option["value"] for option in _hints_selector(deployments).config["options"]]
-    assert options[:3] == ["zh", "yue", "en"]
-    assert options[3:5] == ["ja", "ko"]
-    assert len(options) == len(set(options))
+def test_common_language_hints_come_first() -> None:
+    every_code = [code for model in MODELS.values() for code in model.languages]
+    assert hint_order(every_code)[:5] == ["zh", "yue", "en", "ja", "ko"]
+    # The form offers a model's own codes in that order.
+    options = [
+        option["value"]
+        for option in _hints_selector(MODELS["paraformer-realtime-v2"]).config["options"]
+    ]
+    assert options[:5] == ["zh", "yue", "en", "ja", "ko"]
+    assert sorted(options) == sorted(MODELS["paraformer-realtime-v2"].languages)
 
 
 @pytest.mark.parametrize(
@@ -232,3 +240,33 @@ def test_the_end_of_speech_help_is_short_and_plain(language: str) -> None:
     assert len(sentences) <= 2, text
     assert len(text) <= (140 if language == "en" else 60), text
     assert not re.search(r"\d", text), "no versions or numbers"
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+async def test_extra_hints_are_asked_only_where_they_count(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    model: str,
+) -> None:
+    """Fun-ASR and Qwen3 use only the pipeline's language: no field that would do nothing."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    assert CONF_LANGUAGE_HINTS not in {str(key) for key in result["data_schema"].schema}
+    assert MODELS[model].deployments & setup_integration.runtime_data.client.endpoint.deployments
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: model}
+    )
+    fields = (
+        {str(key) for key in result["data_schema"].schema}
+        if result["type"] is FlowResultType.FORM
+        else set()
+    )
+    asked = CONF_LANGUAGE_HINTS in fields
+    assert asked is (MODELS[model].hint_rule is HintRule.ALL)
+    for language in ("en", "zh-Hans"):
+        translations = json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+        step = translations["config_subentries"]["recognizer"]["step"]["settings"]
+        assert fields <= step["data"].keys(), "every field is labelled"
+        assert fields <= step["data_description"].keys(), "and explained"

@@ -38,6 +38,7 @@ from .client import (
     Endpoint,
     InvalidEndpointError,
     Region,
+    model_info,
 )
 from .const import (
     CONF_MODEL,
@@ -50,7 +51,14 @@ from .const import (
 from .failures import form_errors
 from .options_flow import DashScopeOptionsFlow
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
-from .recognizer_flow import RecognizerSubentryFlow, model_selector, validate_recognition
+from .recognizer_flow import (
+    RecognizerSubentryFlow,
+    chosen_model,
+    model_fields,
+    model_form_errors,
+    settings_schema,
+    validate_recognition,
+)
 from .validation import vol
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
@@ -175,6 +183,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
 
     _account: dict[str, Any]
     _endpoint: Endpoint
+    _model: str
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the key and the region; then what the region needs; prove them."""
@@ -252,35 +261,45 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the first recognizer's model among the region's; prove it with a real task."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            model = chosen_model(user_input)
             async with DashScopeClient(
                 async_get_clientsession(self.hass), self._account[CONF_API_KEY], self._endpoint
             ) as client:
-                errors = await validate_recognition(client, user_input[CONF_MODEL])
+                errors = model_form_errors(user_input, await validate_recognition(client, model))
             if not errors:
-                recognizer = default_recognizer(user_input[CONF_MODEL])
-                return self.async_create_entry(
-                    title=await _account_title(self.hass, self._endpoint),
-                    data=self._account,
-                    subentries=[
-                        {
-                            "subentry_type": SUBENTRY_RECOGNIZER,
-                            "data": recognizer,
-                            "title": recognizer_title(recognizer),
-                            "unique_id": None,
-                        }
-                    ],
-                )
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_MODEL, default=DEFAULT_MODEL): model_selector(
-                    self._endpoint.deployments
-                )
-            }
-        )
+                self._model = model
+                return await self.async_step_settings()
+        schema = vol.Schema(model_fields(self._endpoint.deployments))
         return self.async_show_form(
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the first engine's settings (languages, end of speech, hotwords), then save."""
+        model = model_info(self._model)
+        schema = settings_schema(model, self._endpoint.region)
+        if user_input is None and schema.schema:
+            return self.async_show_form(
+                step_id="settings",
+                data_schema=schema,
+                description_placeholders={"model": model.name},
+            )
+        recognizer = default_recognizer(self._model) | (user_input or {})
+        return self.async_create_entry(
+            title=await _account_title(self.hass, self._endpoint),
+            data=self._account,
+            subentries=[
+                {
+                    "subentry_type": SUBENTRY_RECOGNIZER,
+                    "data": recognizer,
+                    "title": recognizer_title(recognizer),
+                    "unique_id": None,
+                }
+            ],
         )
 
     async def async_step_reauth(

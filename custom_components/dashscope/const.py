@@ -12,6 +12,7 @@ CONF_REGION: Final = "region"
 CONF_WORKSPACE_ID: Final = "workspace_id"
 CONF_URL: Final = "url"
 CONF_MODEL: Final = "model"
+CONF_CUSTOM_MODEL: Final = "custom_model"  # a model name the list does not have (a form field)
 CONF_LANGUAGE_HINTS: Final = "language_hints"
 CONF_AUTO_LANGUAGE: Final = "auto_language"
 CONF_HOTWORDS: Final = "hotwords"

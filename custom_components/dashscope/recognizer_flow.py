@@ -29,10 +29,11 @@ from .client import (
     model_info,
     models_for,
 )
-from .client.catalog import hint_order
+from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_CUSTOM_MODEL,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_HOTWORDS,
@@ -74,19 +75,47 @@ def _setting_field(spec: ParameterSpec) -> Any:
     return selector
 
 
-def model_selector(deployments: frozenset[Deployment]) -> SelectSelector:
-    """Return a model picker limited to the deployments, open to newer model names."""
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[model.name for model in models_for(deployments)],
-            custom_value=True,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
+def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
+    """Return the model picker (labelled, the deployments' models) and a box for another name.
+
+    The picker takes no typed value: the frontend would complete a typed newer name to a
+    listed one. A name typed in the box is used as it is (`chosen_model`).
+    """
+    return {
+        vol.Required(CONF_MODEL, default=DEFAULT_MODEL): SelectSelector(
+            SelectSelectorConfig(
+                options=[model.name for model in models_for(deployments)],
+                translation_key="model",
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Optional(CONF_CUSTOM_MODEL): TextSelector(),
+    }
 
 
-def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
-    codes = hint_order(code for model in models_for(deployments) for code in model.languages)
+def chosen_model(user_input: Mapping[str, Any]) -> str:
+    """Return the model a model form asks for: the typed name, else the picked one."""
+    return str(user_input.get(CONF_CUSTOM_MODEL) or "").strip() or str(user_input[CONF_MODEL])
+
+
+def model_form_errors(user_input: Mapping[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Show a model error beside the typed name when one was typed."""
+    if user_input.get(CONF_CUSTOM_MODEL) and CONF_MODEL in errors:
+        errors = {**errors, CONF_CUSTOM_MODEL: errors[CONF_MODEL]}
+        del errors[CONF_MODEL]
+    return errors
+
+
+def model_suggestion(model: str, deployments: frozenset[Deployment]) -> dict[str, str]:
+    """Return a model form's suggested values for `model`: picked if listed, else typed."""
+    if model in {info.name for info in models_for(deployments)}:
+        return {CONF_MODEL: model}
+    return {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: model}
+
+
+def _hints_selector(model: ModelInfo) -> SelectSelector:
+    """Return the extra language hints a model takes, common languages first."""
+    codes = hint_order(model.languages)
     return SelectSelector(
         SelectSelectorConfig(
             options=[SelectOptionDict(value=code, label=code) for code in codes],
@@ -100,18 +129,19 @@ def _hints_selector(deployments: frozenset[Deployment]) -> SelectSelector:
 def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_MODEL, default=DEFAULT_MODEL): model_selector(deployments),
-            vol.Optional(CONF_LANGUAGE_HINTS, default=[]): _hints_selector(deployments),
+            **model_fields(deployments),
             vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
         }
     )
 
 
-def _settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
+def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
     """Return the settings form: only what this model accepts."""
-    fields: dict[vol.Marker, Any] = {
-        vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT): BooleanSelector()
-    }
+    fields: dict[vol.Marker, Any] = {}
+    if model.hint_rule is HintRule.ALL:
+        # Only these models use more than the pipeline's language: elsewhere the field does nothing.
+        fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
+    fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
     if supports_hotwords(model.name, region) or model.context_tokens:
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
@@ -164,18 +194,24 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(reason="entry_not_loaded")
         client: DashScopeClient = entry.runtime_data.client
         errors: dict[str, str] = {}
+        deployments = client.endpoint.deployments
         if user_input is not None:
-            errors = await validate_recognition(client, user_input[CONF_MODEL])
+            model = chosen_model(user_input)
+            errors = model_form_errors(user_input, await validate_recognition(client, model))
             if not errors:
-                self._recognizer = user_input
+                self._recognizer = {
+                    CONF_MODEL: model,
+                    CONF_AUTO_LANGUAGE: bool(user_input.get(CONF_AUTO_LANGUAGE, False)),
+                }
                 return await self.async_step_settings()
         suggested = user_input
         if suggested is None and self.source == "reconfigure":
-            suggested = dict(self._get_reconfigure_subentry().data)
+            data = dict(self._get_reconfigure_subentry().data)
+            suggested = data | model_suggestion(str(data[CONF_MODEL]), deployments)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _recognizer_schema(client.endpoint.deployments), suggested
+                _recognizer_schema(deployments), suggested
             ),
             errors=errors,
         )
@@ -186,7 +222,7 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
         """Ask for the settings the chosen model supports."""
         model = model_info(self._recognizer[CONF_MODEL])
         region = self._get_entry().runtime_data.client.endpoint.region
-        schema = _settings_schema(model, region)
+        schema = settings_schema(model, region)
         if user_input is not None or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
             title = recognizer_title(data)

@@ -279,7 +279,9 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             flow = await _rest(http, live, path, {"api_key": API_KEY, "region": "custom"})
             flow = await _rest(http, live, path, {"url": live.server_url})
             assert flow["step_id"] == "model", flow
-            entry = await _rest(http, live, path, {"model": "fun-asr-realtime"})
+            settings = await _rest(http, live, path, {"model": "fun-asr-realtime"})
+            assert settings["step_id"] == "settings", "the first engine's settings come next"
+            entry = await _rest(http, live, path, {"hotwords": "客厅吊灯"})
             assert entry["type"] == "create_entry", entry
             assert entry["title"] == "DashScope 自定义端点", "titled in the home's language"
             live.entry_id = entry["result"]["entry_id"]
