@@ -53,10 +53,9 @@ from .options_flow import DashScopeOptionsFlow
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import (
     RecognizerSubentryFlow,
-    chosen_model,
     model_fields,
-    model_form_errors,
     settings_schema,
+    validate_model_form,
     validate_recognition,
 )
 from .validation import vol
@@ -87,22 +86,24 @@ def _account_schema() -> vol.Schema:
     )
 
 
-def _needs_endpoint_step(region: str) -> bool:
-    """Return True when the region needs more than the key: a workspace ID or a URL."""
+def _endpoint_schema(region: str) -> vol.Schema | None:
+    """Return the second account form: the fields the region needs (None: it needs none)."""
     info = REGIONS[Region(region)]
-    return info.host is None or info.needs_workspace
-
-
-def _endpoint_schema(region: str) -> vol.Schema:
-    """Return the second account form: only the fields the region needs."""
-    if REGIONS[Region(region)].host is None:
+    if info.host is None:
         return vol.Schema(
             {
                 vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
                 vol.Optional(CONF_WORKSPACE_ID): TextSelector(),
             }
         )
-    return vol.Schema({vol.Required(CONF_WORKSPACE_ID): TextSelector()})
+    if info.needs_workspace:
+        return vol.Schema({vol.Required(CONF_WORKSPACE_ID): TextSelector()})
+    return None
+
+
+def _needs_endpoint_step(region: str) -> bool:
+    """Return True when the region needs more than the key: a workspace ID or a URL."""
+    return _endpoint_schema(region) is not None
 
 
 # Errors the endpoint form shows (its fields, or a host that cannot be reached).
@@ -135,14 +136,14 @@ async def _validate_account(
 
 
 def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep the account's fields the region uses, dropping the ones left empty."""
-    data = {key: value for key in _ACCOUNT_KEYS if (value := user_input.get(key)) not in ("", None)}
-    if not _needs_endpoint_step(str(data[CONF_REGION])):
-        data.pop(CONF_WORKSPACE_ID, None)
-        data.pop(CONF_URL, None)
-    elif REGIONS[Region(str(data[CONF_REGION]))].host is not None:
-        data.pop(CONF_URL, None)
-    return data
+    """Keep the account's fields the region uses (its forms' fields), dropping empty ones."""
+    schema = _endpoint_schema(str(user_input[CONF_REGION]))
+    used = {CONF_API_KEY, CONF_REGION} | {str(key) for key in (schema.schema if schema else ())}
+    return {
+        key: user_input[key]
+        for key in _ACCOUNT_KEYS
+        if key in used and user_input.get(key) not in ("", None)
+    }
 
 
 async def _account_title(hass: HomeAssistant, endpoint: Endpoint) -> str:
@@ -248,12 +249,11 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        region = self._account[CONF_REGION]
+        schema = _endpoint_schema(self._account[CONF_REGION])
+        assert schema is not None  # only regions that need it come here
         return self.async_show_form(
             step_id="endpoint",
-            data_schema=self.add_suggested_values_to_schema(
-                _endpoint_schema(region), self._account
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, self._account),
             errors=errors,
         )
 
@@ -261,11 +261,10 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the first recognizer's model among the region's; prove it with a real task."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            model = chosen_model(user_input)
             async with DashScopeClient(
                 async_get_clientsession(self.hass), self._account[CONF_API_KEY], self._endpoint
             ) as client:
-                errors = model_form_errors(user_input, await validate_recognition(client, model))
+                model, errors = await validate_model_form(client, user_input)
             if not errors:
                 self._model = model
                 return await self.async_step_settings()

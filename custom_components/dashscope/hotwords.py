@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+import functools
 import hashlib
 import json
 from typing import Any, TypedDict
@@ -84,6 +85,14 @@ def exposed_names(hass: HomeAssistant) -> list[Hotword]:
     return [Hotword(name) for name in names]
 
 
+def _sources(recognizer: Recognizer, names: Callable[[], list[Hotword]]) -> list[list[Hotword]]:
+    """Return a recognizer's hotwords in priority order: its phrases, then the home's names."""
+    sources = [parse_phrases(recognizer.phrases)]
+    if recognizer.exposed_names:
+        sources.append(names())
+    return sources
+
+
 def _digest(model: str, entries: Iterable[Hotword]) -> str:
     payload = json.dumps([model, [entry.to_json() for entry in entries]], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -135,9 +144,7 @@ class HotwordManager:
         return self._contexts[recognizer.recognizer_id]
 
     def _build_context(self, recognizer: Recognizer) -> str:
-        sources: list[list[Hotword]] = [parse_phrases(recognizer.phrases)]
-        if recognizer.exposed_names:
-            sources.append(exposed_names(self._hass))
+        sources = _sources(recognizer, lambda: exposed_names(self._hass))
         context = build_context(recognizer.model.context_tokens, *sources)
         for text, problem in context.skipped:
             LOGGER.debug("Context phrase %r of %s left out: %s", text, recognizer.title, problem)
@@ -184,17 +191,13 @@ class HotwordManager:
     def _wanted(self) -> dict[str, tuple[str, list[Hotword]]]:
         """Return, per recognizer that wants hotwords, its model and its entries."""
         region = Region(self._entry.data["region"])
-        names: list[Hotword] | None = None
+        names = functools.cache(lambda: exposed_names(self._hass))  # once for all recognizers
         wanted: dict[str, tuple[str, list[Hotword]]] = {}
         for recognizer in self._recognizers.values():
             model = recognizer.model.name
             if not supports_hotwords(model, region):
                 continue
-            sources: list[list[Hotword]] = [parse_phrases(recognizer.phrases)]
-            if recognizer.exposed_names:
-                names = exposed_names(self._hass) if names is None else names
-                sources.append(names)
-            vocabulary = build_vocabulary(*sources)
+            vocabulary = build_vocabulary(*_sources(recognizer, names))
             for text, problem in vocabulary.skipped:
                 LOGGER.debug("Hotword %r of %s left out: %s", text, recognizer.title, problem)
             if vocabulary.entries:

@@ -79,7 +79,7 @@ def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
     """Return the model picker (labelled, the deployments' models) and a box for another name.
 
     The picker takes no typed value: the frontend would complete a typed newer name to a
-    listed one. A name typed in the box is used as it is (`chosen_model`).
+    listed one. A name typed in the box is used as it is (`validate_model_form`).
     """
     return {
         vol.Required(CONF_MODEL, default=DEFAULT_MODEL): SelectSelector(
@@ -93,17 +93,19 @@ def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
     }
 
 
-def chosen_model(user_input: Mapping[str, Any]) -> str:
-    """Return the model a model form asks for: the typed name, else the picked one."""
-    return str(user_input.get(CONF_CUSTOM_MODEL) or "").strip() or str(user_input[CONF_MODEL])
+async def validate_model_form(
+    client: DashScopeClient, user_input: Mapping[str, Any]
+) -> tuple[str, dict[str, str]]:
+    """Return the model a model form asks for (the typed name, else the picked one), proven.
 
-
-def model_form_errors(user_input: Mapping[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    """Show a model error beside the typed name when one was typed."""
-    if user_input.get(CONF_CUSTOM_MODEL) and CONF_MODEL in errors:
-        errors = {**errors, CONF_CUSTOM_MODEL: errors[CONF_MODEL]}
-        del errors[CONF_MODEL]
-    return errors
+    A model error shows beside the typed name when one was typed.
+    """
+    typed = str(user_input.get(CONF_CUSTOM_MODEL) or "").strip()
+    model = typed or str(user_input[CONF_MODEL])
+    errors = await validate_recognition(client, model)
+    if typed and CONF_MODEL in errors:
+        errors = {(CONF_CUSTOM_MODEL if key == CONF_MODEL else key): e for key, e in errors.items()}
+    return model, errors
 
 
 def model_suggestion(model: str, deployments: frozenset[Deployment]) -> dict[str, str]:
@@ -196,8 +198,7 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         deployments = client.endpoint.deployments
         if user_input is not None:
-            model = chosen_model(user_input)
-            errors = model_form_errors(user_input, await validate_recognition(client, model))
+            model, errors = await validate_model_form(client, user_input)
             if not errors:
                 self._recognizer = {
                     CONF_MODEL: model,

@@ -143,11 +143,6 @@ class ErrorEvent:
     message: str = ""
     param: str | None = None
 
-    @property
-    def fatal(self) -> bool:
-        """Return True when the service ends the session after this error."""
-        return self.kind != "invalid_request_error"
-
 
 @dataclass(frozen=True, slots=True)
 class OtherEvent:
