@@ -8,9 +8,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import DashScopeConfigEntry
 from .const import EVENT_TYPE_RECOGNIZED, SIGNAL_TRANSCRIPT
-from .recognizer import recognizer_device, recognizer_subentries
+from .entity import DashScopeEntity
+from .recognizer import recognizer_subentries
+from .runtime import DashScopeConfigEntry
 from .transcript import TranscriptRecord
 
 
@@ -26,18 +27,16 @@ async def async_setup_entry(
         )
 
 
-class TranscriptEventEntity(EventEntity):
+class TranscriptEventEntity(DashScopeEntity, EventEntity):
     """Fires `recognized` with the text, language, model, sentences and emotion."""
 
-    _attr_has_entity_name = True
     _attr_translation_key = "transcript"
 
     def __init__(self, subentry: ConfigSubentry) -> None:
         """Create the entity on the recognizer's device."""
+        super().__init__(subentry, "transcript")
         self._recognizer_id = subentry.subentry_id
         self._attr_event_types = [EVENT_TYPE_RECOGNIZED]
-        self._attr_unique_id = f"{subentry.subentry_id}-transcript"
-        self._attr_device_info = recognizer_device(subentry)
 
     async def async_added_to_hass(self) -> None:
         """Listen for this recognizer's transcripts."""
