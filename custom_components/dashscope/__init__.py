@@ -12,6 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 from .account import endpoint_from_data, timeouts_from_options
 from .client import DashScopeClient, DashScopeError
 from .const import DOMAIN
+from .entity import async_remove_entities
 from .failures import setup_error
 from .hotwords import HotwordManager
 from .recognizer import Recognizer, recognizer_subentries
@@ -77,4 +78,5 @@ async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> Non
 
 async def async_unload_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
     """Unload an account; its connections are closed by the unload callbacks."""
+    await async_remove_entities(hass, entry)  # a reload leaves no rows in Activity
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

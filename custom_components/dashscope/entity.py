@@ -1,8 +1,13 @@
-"""The base of every DashScope entity: one recognizer's device, names and unique ids."""
+"""The base of every DashScope entity: one recognizer's device, names and unique ids.
+
+And how the account's entities leave when it unloads (quietly: see `async_remove_entities`).
+"""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_platform
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -28,6 +33,7 @@ class DashScopeEntity(Entity):
     """
 
     _attr_has_entity_name = True
+    _attr_should_poll = False  # pushed: a recognition writes the state, nothing polls
 
     def __init__(self, subentry: ConfigSubentry, key: str | None = None) -> None:
         """Place the entity on the recognizer's device."""
@@ -35,3 +41,22 @@ class DashScopeEntity(Entity):
             subentry.subentry_id if key is None else f"{subentry.subentry_id}-{key}"
         )
         self._attr_device_info = recognizer_device(subentry)
+
+
+async def async_remove_entities(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Take the account's entities away before an unload, instead of marking them unavailable.
+
+    Home Assistant writes "unavailable" for every entity of an unloaded entry, and the set-up
+    that follows a reload writes the restored state again: two rows in Activity (the logbook)
+    per entity, "Transcript detected an event: Recognized" among them, though nobody spoke.
+    A removed state and a newly added one are no history rows, so a reload stays quiet. The
+    cost: if the set-up after a reload fails, the entities are absent until it succeeds
+    rather than shown as unavailable (Assist reports the engine missing either way).
+    """
+    if hass.is_stopping:
+        return
+    for platform in entity_platform.async_get_platforms(hass, DOMAIN):
+        if platform.config_entry is not entry:
+            continue
+        for entity in list(platform.entities.values()):
+            await entity.async_remove(force_remove=True)
