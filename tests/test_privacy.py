@@ -49,10 +49,15 @@ async def test_the_recorder_keeps_no_transcript_by_default(
     caplog: pytest.LogCaptureFixture,
     keep: bool,
 ) -> None:
-    if keep:
-        hass.config_entries.async_update_entry(config_entry, options={CONF_KEEP_TRANSCRIPTS: True})
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert result["data_schema"]({})[CONF_KEEP_TRANSCRIPTS] is False, "off unless chosen"
+    if keep:  # chosen in the account's options: the entry reloads with it
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_KEEP_TRANSCRIPTS: True}
+        )
+        await hass.async_block_till_done()
     caplog.set_level(logging.DEBUG)
     dashscope_server.queue(TaskScript(sentences=[SAID], bytes_per_char=1000))
 
