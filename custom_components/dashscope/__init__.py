@@ -39,13 +39,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         await client.connect()
     except DashScopeError as err:
         raise setup_error(err) from err
-    hotwords = HotwordManager(hass, entry, client.vocabularies)
-    await hotwords.async_load()
     recognizers = {
         subentry.subentry_id: Recognizer.from_subentry(entry, subentry, client)
         for subentry in recognizer_subentries(entry)
     }
-    hotwords.attach(recognizers)
+    hotwords = HotwordManager(hass, entry, client.vocabularies, recognizers)
+    await hotwords.async_load()
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())
@@ -68,7 +67,8 @@ def _client(hass: HomeAssistant, entry: ConfigEntry) -> DashScopeClient:
 
 async def async_remove_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:
     """Delete the account's vocabularies from the service when the entry is removed."""
-    await HotwordManager(hass, entry, _client(hass, entry).vocabularies).async_remove_all()
+    client = _client(hass, entry)
+    await HotwordManager(hass, entry, client.vocabularies, {}).async_remove_all()
 
 
 async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:

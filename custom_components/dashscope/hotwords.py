@@ -104,10 +104,16 @@ def _digest(model: str, entries: Iterable[Hotword]) -> str:
 
 
 class HotwordManager:
-    """The vocabularies of one account's recognizers."""
+    """The vocabularies and context texts of one account's recognizers."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: VocabularyClient) -> None:
-        """Prepare; call `async_load` before use."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: VocabularyClient,
+        recognizers: Mapping[str, Recognizer],
+    ) -> None:
+        """Prepare to keep `recognizers` in sync; call `async_load` before use."""
         self._hass = hass
         self._entry = entry
         self._client = client
@@ -115,7 +121,7 @@ class HotwordManager:
             hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.vocabularies"
         )
         self._vocabularies: dict[str, StoredVocabulary] = {}
-        self._recognizers: Mapping[str, Recognizer] = {}  # given by `attach`
+        self._recognizers = recognizers
         self._contexts: dict[str, str] = {}  # built on first use, dropped on each sync
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
@@ -125,10 +131,6 @@ class HotwordManager:
             immediate=False,
             function=self.async_sync,
         )
-
-    def attach(self, recognizers: Mapping[str, Recognizer]) -> None:
-        """Keep the account's recognizers in sync (they are built with this manager)."""
-        self._recognizers = recognizers
 
     async def async_load(self) -> None:
         """Read the stored vocabulary ids, so they are used before the first sync ends."""

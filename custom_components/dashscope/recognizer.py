@@ -1,4 +1,4 @@
-"""What a recognizer subentry means: its defaults, title, device and task parameters.
+"""What a recognizer subentry means: its defaults, title and task parameters.
 
 A `Recognizer` is read from its subentry once and is given what biases a recognition
 (`Biasing`, from `hotwords.py`) with each call: it holds no hotword state itself.
