@@ -159,7 +159,7 @@ class Recognizer:
             code = model.language_code(language)
             hints = tuple(model.language_hints(code, list(self.extra_hints)))
         vocabulary: tuple[tuple[str, str], ...] = ()
-        if model.hotword_parameter is not None and biasing.vocabulary_id:
+        if biasing.vocabulary_id and model.hotword_parameter is not None:  # its wire name
             vocabulary = ((model.hotword_parameter, biasing.vocabulary_id),)
         return RecognitionParameters(
             model=model.name,
@@ -168,7 +168,7 @@ class Recognizer:
             language_hints=hints,
             options=self.options + vocabulary,
             protocol=model.protocol,
-            context=biasing.context if model.context_tokens else "",
+            context=biasing.context,  # set only for context models (`ModelInfo.bias`)
             service_vad=whole_file or self.endpointing.on_service_end,
         )
 
