@@ -43,6 +43,7 @@ from .client import (
 )
 from .client.catalog import Bias
 from .const import (
+    CONF_REGION,
     DOMAIN,
     HOTWORD_REFRESH_COOLDOWN,
     LOGGER,
@@ -149,7 +150,7 @@ class HotwordManager:
 
     @property
     def _region(self) -> Region:
-        return Region(self._entry.data["region"])
+        return Region(self._entry.data[CONF_REGION])
 
     def vocabulary_id(self, recognizer_id: str, model: str) -> str | None:
         """Return the vocabulary to use for a recognizer's tasks, if it has one for `model`."""
