@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+import time
 from typing import Any
 
 from homeassistant.components import stt
@@ -19,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.dashscope import hotwords
 from custom_components.dashscope.client import Hotword, build_vocabulary, parse_phrases
 from custom_components.dashscope.const import CONF_EXPOSED_NAMES, CONF_HOTWORDS, CONF_MODEL, DOMAIN
 from custom_components.dashscope.recognizer import default_recognizer
@@ -258,3 +261,46 @@ async def test_upload_failures_leave_recognition_working(
     assert "Cannot upload the hotwords" in caplog.text
     assert (await recognize(hass)).result is SpeechResultState.SUCCESS
     assert "vocabulary_id" not in dashscope_server.tasks[-1].parameters
+
+
+@pytest.mark.parametrize(
+    ("delete_seconds", "left"),
+    [(0.15, 0), (1.0, 3)],
+    ids=["slow-service-all-deleted", "unreachable-service-bounded"],
+)
+async def test_removing_an_account_deletes_its_vocabularies_within_one_bound(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    dashscope_server: RunningServer,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    delete_seconds: float,
+    left: int,
+) -> None:
+    """Three deletions at 0.15 s fit a 0.4 s bound together (one after another they would
+    not); a service that does not answer in time holds the removal for the bound once."""
+    service = dashscope_server.customization
+    stored = {}
+    for index in range(3):
+        created = service._create(
+            {"prefix": "ha0", "target_model": "fun-asr-realtime", "vocabulary": []}
+        )
+        stored[f"recognizer{index}"] = {
+            "vocabulary_id": created["vocabulary_id"],
+            "model": "fun-asr-realtime",
+            "digest": "",
+        }
+    hass_storage[f"{DOMAIN}.{config_entry.entry_id}.vocabularies"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.{config_entry.entry_id}.vocabularies",
+        "data": stored,
+    }
+    service.delay = delete_seconds
+    monkeypatch.setattr(hotwords, "REMOVE_ALL_SECONDS", 0.4)
+    started = time.monotonic()
+
+    await hass.config_entries.async_remove(config_entry.entry_id)
+
+    assert time.monotonic() - started < 0.9
+    assert len(service.vocabularies) == left
+    await asyncio.sleep(delete_seconds)  # the server's late answers, before it is stopped

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope.event import TranscriptEventEntity
-from custom_components.dashscope.stt import DashScopeSpeechToText
+from custom_components.dashscope.const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
 
-from .conftest import ENTITY_ID, RECOGNIZER_ID, recognizer_device
+from .audio import stream, tone, wav_header
+from .conftest import ENTITY_ID, RECOGNIZER_ID, RunningServer, recognizer_device
+from .test_stt import metadata
 
 
 async def test_setup_and_unload(
@@ -33,9 +38,10 @@ async def test_setup_and_unload(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    state = hass.states.get(ENTITY_ID)
-    assert state is not None
-    assert state.state == "unavailable"
+    # Taken away rather than marked unavailable (a reload leaves no Activity rows); the
+    # registry keeps them for the next set-up.
+    assert hass.states.get(ENTITY_ID) is None
+    assert entity_registry.async_get(ENTITY_ID) is not None
 
 
 async def test_removing_a_recognizer_removes_its_entity(
@@ -48,34 +54,64 @@ async def test_removing_a_recognizer_removes_its_entity(
 
 
 async def test_both_entities_describe_the_whole_device(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Whichever platform sets up first creates the device: both must name it.
+    """Whichever platform sets up first creates the device: both name it (entity.py).
 
     A live Home Assistant set up the event platform first, and an identifiers-only device
     info gave a nameless device and the entity id `event.transcript`.
     """
-    subentry = setup_integration.subentries[RECOGNIZER_ID]
-    runtime = setup_integration.runtime_data
-    for entity in (
-        TranscriptEventEntity(subentry),
-        DashScopeSpeechToText(setup_integration, subentry, runtime.recognizers[RECOGNIZER_ID]),
-    ):
-        info = entity.device_info
-        assert info is not None
-        assert info.get("name") == "fun-asr-realtime"
-        assert info.get("model") == "fun-asr-realtime"
-    assert runtime.client is not None
+    device = recognizer_device(device_registry, setup_integration.entry_id)
+    assert device.name == "fun-asr-realtime"
+    assert device.model == "fun-asr-realtime"
+    assert device.manufacturer == "Alibaba Cloud Model Studio"
+    for entity_id in (ENTITY_ID, "event.fun_asr_realtime_transcript"):
+        registered = entity_registry.async_get(entity_id)
+        assert registered is not None
+        assert registered.device_id == device.id
+        assert registered.has_entity_name
 
 
-async def test_each_engine_is_read_once_into_a_recognizer(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+@pytest.mark.parametrize(
+    "recognizer_data",
+    [
+        {
+            CONF_MODEL: "paraformer-realtime-v2",
+            CONF_LANGUAGE_HINTS: ["en"],
+            "disfluency_removal_enabled": True,
+        }
+    ],
+)
+async def test_assist_and_the_file_action_run_the_same_engine(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+    recognizer_data: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
-    """The entities and the file action ask the same Recognizer, built from the subentry."""
-    [recognizer] = setup_integration.runtime_data.recognizers.values()
-    assert recognizer.recognizer_id == RECOGNIZER_ID
-    assert recognizer.model.name == "fun-asr-realtime"
-    assert recognizer.client is setup_integration.runtime_data.client
-    entity = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
-    assert isinstance(entity, DashScopeSpeechToText)
-    assert entity._recognizer is recognizer
+    """The entity and the action ask the same engine: the same model, hints and options."""
+    engine = stt.async_get_speech_to_text_entity(hass, "stt.paraformer_realtime_v2")
+    assert engine is not None
+    await engine.async_process_audio_stream(metadata(), stream(tone(1.0)))
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    (tmp_path / "note.wav").write_bytes(wav_header(32000) + tone(1.0))
+    await hass.services.async_call(
+        DOMAIN,
+        "transcribe_file",
+        {
+            "entity_id": engine.entity_id,
+            "file": str(tmp_path / "note.wav"),
+            "language": "zh-CN",  # as the pipeline's metadata says
+            "speed": 10,
+        },
+        blocking=True,
+        return_response=True,
+    )
+
+    assist, action = (task.parameters for task in dashscope_server.tasks)
+    assert assist == action
+    assert assist["language_hints"] == ["zh", "en"]
+    assert assist["disfluency_removal_enabled"] is True

@@ -139,7 +139,10 @@ async def test_media_folder_outside_the_allowlist_is_refused(
         ({"file": "{media}/notes.txt"}, "unsupported_format"),
         ({"file": "{media}/a.wav", "entity_id": "stt.other"}, "not_a_dashscope_engine"),
         ({"media": "media-source://tts/cloud?message=hi"}, "media_not_local"),
-        ({"media": "media-source://media_source/local/../../etc/passwd"}, "media_not_local"),
+        # A name without a type is refused before the local source is asked; with one, the
+        # local source refuses the path (the file is read in neither case).
+        ({"media": "media-source://media_source/local/../../etc/passwd"}, "unsupported_format"),
+        ({"media": "media-source://media_source/local/../../etc/a.wav"}, "media_not_local"),
         ({"media": "media-source://media_source/local/missing.wav"}, "file_not_found"),
         ({"media": "media-source://media_source/nowhere/a.wav"}, "media_not_local"),
         ({"media": "not-a-media-id"}, "media_not_local"),

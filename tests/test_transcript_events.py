@@ -1,4 +1,4 @@
-"""Transcripts automations can trigger on: the event entity, the bus event, the trigger."""
+"""Transcripts automations can trigger on: the event entity and the phrase trigger."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.dashscope.const import EVENT_TRANSCRIPT
 from custom_components.dashscope.recognizer import default_recognizer
+from custom_components.dashscope.transcript import TranscriptRecord, async_publish
 from custom_components.dashscope.trigger import OPTIONS_SCHEMA, normalize
 from custom_components.dashscope.validation import vol
 
@@ -26,12 +26,12 @@ from .test_stt import metadata
 EVENT_ENTITY = "event.fun_asr_realtime_transcript"
 
 
-async def test_event_entity_and_bus_event_after_a_pipeline_run(
+async def test_event_entity_after_a_pipeline_run(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
     hass.config.language = "zh-Hans"
     hass.config.country = "CN"
-    bus_events = async_capture_events(hass, EVENT_TRANSCRIPT)
+    bus_events = async_capture_events(hass, "dashscope_transcript")
     before = hass.states.get(EVENT_ENTITY)
     assert before is not None
     assert before.state == "unknown"
@@ -54,9 +54,7 @@ async def test_event_entity_and_bus_event_after_a_pipeline_run(
     assert attributes["sentences"][0]["begin_ms"] == 0
     assert attributes["sentences"][1]["begin_ms"] == attributes["sentences"][0]["end_ms"]
     assert attributes["emotion"] is None
-    [event] = bus_events
-    assert event.data["entity_id"] == ENTITY_ID
-    assert event.data["text"] == "打开客厅的灯。谢谢。"
+    assert bus_events == [], "nothing on the bus: the recorder would keep the text"
 
 
 @pytest.mark.parametrize("recognizer_data", [default_recognizer("paraformer-realtime-8k-v2")])
@@ -83,12 +81,12 @@ async def test_emotion_reaches_the_event(
 async def test_failures_and_silence_fire_nothing(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    bus_events = async_capture_events(hass, EVENT_TRANSCRIPT)
+    heard = await setup_automation(hass, {"phrases": ".*", "match": "regex"})
     dashscope_server.queue(TaskScript(fail_code="RequestTimeOut"), TaskScript(sentences=[]))
     assert (await recognize(hass)).result is SpeechResultState.ERROR
     assert (await recognize(hass)).text == ""
     await hass.async_block_till_done()
-    assert bus_events == []
+    assert heard == []
     state = hass.states.get(EVENT_ENTITY)
     assert state is not None
     assert state.state == "unknown"
@@ -132,7 +130,20 @@ async def setup_automation(hass: HomeAssistant, trigger: dict[str, Any]) -> list
 
 
 def fire(hass: HomeAssistant, text: str, entity_id: str = ENTITY_ID, **extra: Any) -> None:
-    hass.bus.async_fire(EVENT_TRANSCRIPT, {"entity_id": entity_id, "text": text, **extra})
+    """Publish a transcript as a recognition does."""
+    async_publish(hass, record(text, entity_id, **extra))
+
+
+def record(text: str, entity_id: str = ENTITY_ID, **extra: Any) -> TranscriptRecord:
+    """Return a transcript of `text` by the engine `entity_id`."""
+    fields: dict[str, Any] = {
+        "recognizer_id": "other",
+        "language": "zh-CN",
+        "model": "fun-asr-realtime",
+        "audio_seconds": 1.0,
+        "sentences": (),
+    }
+    return TranscriptRecord(entity_id=entity_id, text=text, **(fields | extra))
 
 
 @pytest.mark.parametrize(

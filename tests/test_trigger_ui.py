@@ -20,11 +20,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 import yaml
 
-from custom_components.dashscope.const import DOMAIN, EVENT_TRANSCRIPT
+from custom_components.dashscope.const import DOMAIN
+from custom_components.dashscope.transcript import async_publish
 from custom_components.dashscope.trigger import MATCH_MODES, OPTIONS_SCHEMA
 from custom_components.dashscope.validation import vol
 
 from .conftest import ENTITY_ID
+from .test_transcript_events import record
 
 COMPONENT = Path(__file__).resolve().parent.parent / "custom_components" / "dashscope"
 FIELDS = ("phrases", "match", "entity_id")
@@ -113,16 +115,7 @@ async def setup_automation(hass: HomeAssistant, trigger: dict[str, Any]) -> list
 
 
 def fire(hass: HomeAssistant, text: str, entity_id: str = ENTITY_ID) -> None:
-    hass.bus.async_fire(
-        EVENT_TRANSCRIPT,
-        {
-            "entity_id": entity_id,
-            "text": text,
-            "language": "zh-CN",
-            "model": "fun-asr-realtime",
-            "emotion": "neutral",
-        },
-    )
+    async_publish(hass, record(text, entity_id, emotion="neutral"))
 
 
 # What the editor saves: the field defaults on picking the trigger, then what was filled in.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
@@ -13,34 +10,20 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import endpoint_from_data, timeouts_from_options
-from .client import (
-    DashScopeClient,
-    DashScopeError,
-    RecognitionStats,
-)
-from .const import DOMAIN, RECENT_RECOGNITIONS
+from .client import DashScopeClient, DashScopeError
+from .const import DOMAIN
+from .entity import async_remove_entities
 from .failures import setup_error
 from .hotwords import HotwordManager
 from .recognizer import Recognizer, recognizer_subentries
+from .runtime import DashScopeConfigEntry, DashScopeRuntimeData
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-@dataclass(slots=True)
-class DashScopeRuntimeData:
-    """What a loaded account holds while Home Assistant runs."""
-
-    client: DashScopeClient
-    hotwords: HotwordManager
-    recognizers: dict[str, Recognizer]  # by subentry id
-    recognitions: deque[RecognitionStats] = field(
-        default_factory=lambda: deque(maxlen=RECENT_RECOGNITIONS)
-    )
-
-
-type DashScopeConfigEntry = ConfigEntry[DashScopeRuntimeData]
+__all__ = ["DashScopeConfigEntry", "DashScopeRuntimeData"]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
@@ -56,13 +39,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         await client.connect()
     except DashScopeError as err:
         raise setup_error(err) from err
-    hotwords = HotwordManager(hass, entry, client.vocabularies)
-    await hotwords.async_load()
     recognizers = {
-        subentry.subentry_id: Recognizer.from_subentry(entry, subentry, client, hotwords)
+        subentry.subentry_id: Recognizer.from_subentry(entry, subentry, client)
         for subentry in recognizer_subentries(entry)
     }
-    hotwords.attach(recognizers)
+    hotwords = HotwordManager(hass, entry, client.vocabularies, recognizers)
+    await hotwords.async_load()
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())
@@ -85,7 +67,8 @@ def _client(hass: HomeAssistant, entry: ConfigEntry) -> DashScopeClient:
 
 async def async_remove_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:
     """Delete the account's vocabularies from the service when the entry is removed."""
-    await HotwordManager(hass, entry, _client(hass, entry).vocabularies).async_remove_all()
+    client = _client(hass, entry)
+    await HotwordManager(hass, entry, client.vocabularies, {}).async_remove_all()
 
 
 async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:
@@ -95,4 +78,5 @@ async def _async_reload(hass: HomeAssistant, entry: DashScopeConfigEntry) -> Non
 
 async def async_unload_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> bool:
     """Unload an account; its connections are closed by the unload callbacks."""
+    await async_remove_entities(hass, entry)  # a reload leaves no rows in Activity
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

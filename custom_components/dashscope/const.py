@@ -28,6 +28,10 @@ ISSUE_MODEL_NOT_FOUND: Final = "model_not_found"
 ISSUE_VOCABULARY_LIMIT: Final = "vocabulary_limit"
 HOTWORD_REFRESH_COOLDOWN: Final = 10.0  # seconds: registry edits come in bursts
 
-EVENT_TRANSCRIPT: Final = "dashscope_transcript"
+CONF_KEEP_TRANSCRIPTS: Final = "keep_transcripts"  # an account option: text in the history
+DEFAULT_KEEP_TRANSCRIPTS: Final = False  # what was said at home is not kept unless asked
+
 EVENT_TYPE_RECOGNIZED: Final = "recognized"
+# In-process only (dispatcher), never the event bus: see transcript.py.
 SIGNAL_TRANSCRIPT: Final = "dashscope_transcript_{}"  # formatted with the recognizer's id
+SIGNAL_ANY_TRANSCRIPT: Final = "dashscope_transcript"  # every recognizer: the phrase trigger

@@ -9,8 +9,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
-from . import DashScopeConfigEntry
 from .const import CONF_WORKSPACE_ID
+from .runtime import DashScopeConfigEntry
 
 # The unique id is a digest of the key: harmless, but nobody needs it in a bug report.
 TO_REDACT = {CONF_API_KEY, CONF_WORKSPACE_ID, "unique_id"}

@@ -1,35 +1,28 @@
-"""How the client's errors reach people: form errors, set-up states, actions and repairs.
+"""How the client's errors read to people: form errors, set-up states and action errors.
 
-Every flow, the set-up, the actions, the stt entity and the hotword sync translate DashScope
-errors here and nowhere else; the classes come from the client's one error tree
-(`client/errors.py`). The stt entity never raises: it logs, returns an ERROR result and
-leaves the repairs to `async_recognition_failed` and `async_recognition_succeeded`.
+A pure mapping from the client's one error tree (`client/errors.py`) to what the flows, the
+set-up and the actions raise or show; it changes nothing in Home Assistant. What a failed
+recognition or upload leads to (reauth, repairs) is decided in `outcome.py` and
+`hotwords.py`, which ask `issues.py`.
 """
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
     HomeAssistantError,
 )
-from homeassistant.helpers import issue_registry as ir
 
 from .client import (
     DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeError,
     DashScopeModelNotFoundError,
-    DashScopeQuotaError,
-    DashScopeServiceError,
     DashScopeThrottledError,
     DashScopeTimeoutError,
-    DashScopeVocabularyMissingError,
 )
-from .const import CONF_MODEL, DOMAIN, ISSUE_MODEL_NOT_FOUND, ISSUE_VOCABULARY_LIMIT, LOGGER
-from .recognizer import Recognizer
+from .const import CONF_MODEL, DOMAIN, LOGGER
 
 
 def form_errors(err: DashScopeError, what: str) -> dict[str, str]:
@@ -63,71 +56,3 @@ def action_error(err: DashScopeError) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders={"error": str(err)}
     )
-
-
-def model_issue_id(recognizer_id: str) -> str:
-    """Return the id of the repair issue raised when a recognizer's model is not found."""
-    return f"{ISSUE_MODEL_NOT_FOUND}_{recognizer_id}"
-
-
-@callback
-def async_recognition_failed(
-    hass: HomeAssistant, err: DashScopeError, recognizer: Recognizer
-) -> None:
-    """Tell the person what to fix after a failed recognition: reauth, or another model."""
-    if isinstance(err, DashScopeAuthError):
-        recognizer.entry.async_start_reauth(hass)
-    elif isinstance(err, DashScopeVocabularyMissingError):
-        # Deleted behind our back: make a new one; this utterance already failed.
-        recognizer.hotwords.async_forget(recognizer.recognizer_id)
-    elif isinstance(err, DashScopeModelNotFoundError):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            model_issue_id(recognizer.recognizer_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_MODEL_NOT_FOUND,
-            translation_placeholders={
-                "model": recognizer.model.name,
-                "endpoint": recognizer.client.endpoint.websocket_url,
-            },
-        )
-
-
-@callback
-def async_recognition_succeeded(hass: HomeAssistant, recognizer: Recognizer) -> None:
-    """Clear the model repair once the recognizer's model works again."""
-    ir.async_delete_issue(hass, DOMAIN, model_issue_id(recognizer.recognizer_id))
-
-
-def vocabulary_issue_id(entry_id: str) -> str:
-    """Return the id of the repair issue raised when an account's hotword lists are full."""
-    return f"{ISSUE_VOCABULARY_LIMIT}_{entry_id}"
-
-
-@callback
-def async_hotwords_failed(
-    hass: HomeAssistant, err: DashScopeError, entry: ConfigEntry, entries: int
-) -> None:
-    """Tell what stopped a hotword upload; recognition keeps working without the list."""
-    if isinstance(err, DashScopeQuotaError):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            vocabulary_issue_id(entry.entry_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_VOCABULARY_LIMIT,
-            translation_placeholders={"title": entry.title},
-        )
-    elif isinstance(err, DashScopeServiceError):
-        LOGGER.warning("Cannot upload the hotwords (%s entries): %s", entries, err)
-    else:
-        LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
-
-
-@callback
-def async_hotwords_uploaded(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Clear the full-lists repair once an upload went through."""
-    ir.async_delete_issue(hass, DOMAIN, vocabulary_issue_id(entry.entry_id))

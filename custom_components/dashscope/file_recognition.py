@@ -1,16 +1,25 @@
-"""Recognizing a whole audio file through the real-time API, paced like a live stream."""
+"""Recognizing a whole audio file through the real-time API, paced like a live stream.
+
+The same recognition as Assist's, and the same follow-up (`outcome.py`): statistics,
+reauth and repairs; the text is returned to the caller, not published as a transcript.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .client import AudioSpec, Endpointing
+from homeassistant.core import HomeAssistant
+
+from .client import AudioSpec, DashScopeError, Endpointing
 from .client.files import AudioFile, paced
+from .outcome import async_recognition_done, start_recognition
 from .recognizer import Recognizer
-from .transcript import TranscriptRecord
+from .runtime import DashScopeRuntimeData
 
 
 async def recognize_file(
+    hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
     recognizer: Recognizer,
     audio_file: AudioFile,
     language: str,
@@ -18,7 +27,10 @@ async def recognize_file(
     *,
     entity_id: str,
 ) -> dict[str, Any]:
-    """Return the action's response: text, sentences, duration and task id."""
+    """Return the action's response: text, sentences, duration and task id.
+
+    Raises the client's error when the recognition failed, once its follow-up is done.
+    """
     model = recognizer.model
     if audio_file.format == "pcm":
         assert audio_file.sample_rate is not None
@@ -27,25 +39,33 @@ async def recognize_file(
         container = "ogg" if audio_file.format in ("opus", "speex") else "file"
         spec = AudioSpec(container, audio_file.format, model.preferred_sample_rate)
     audio = recognizer.audio_input(spec)
-    session = recognizer.recognition(language, audio, whole_file=True)
-    async with session:
-        stream = paced(audio_file.data, audio_file.duration, speed)
-        async for _ in session.stream(stream, audio, Endpointing()):
-            pass
-    transcript = session.transcript
-    record = TranscriptRecord.from_transcript(
-        transcript,
+    session = start_recognition(runtime, recognizer, language, audio, whole_file=True)
+    error: DashScopeError | None = None
+    try:
+        async with session:
+            stream = paced(audio_file.data, audio_file.duration, speed)
+            async for _ in session.stream(stream, audio, Endpointing()):
+                pass
+    except DashScopeError as err:
+        error = err
+    record = async_recognition_done(
+        hass,
+        runtime,
+        recognizer,
+        session,
+        error,
         entity_id=entity_id,
-        recognizer_id=recognizer.recognizer_id,
         language=language,
-        model=model.name,
-        audio_seconds=audio_file.duration,
+        publish=False,
     )
+    if error is not None:
+        raise error
+    transcript = session.transcript
     duration = audio_file.duration
     if duration is None and transcript.sentences:
         duration = (transcript.sentences[-1].end_time or 0) / 1000
     return {
-        "text": transcript.text,
+        "text": record.text,
         "sentences": [dict(row) for row in record.sentences],
         "duration": duration,
         "task_id": session.task_id,

@@ -1,10 +1,11 @@
 """Keep each recognizer's hotwords in sync with its phrases and the home's names.
 
-Fun-ASR and Paraformer: one vocabulary per recognizer, created through the customization API
-under a prefix unique to this installation, targeted at the recognizer's model. Its id is
-stored so that it is used (and later updated or deleted) across restarts, and passed on every
-recognition task. Qwen3: the same phrases and names become the session's context biasing
-text, built here (nothing is uploaded) and rebuilt when the names change.
+How a model is biased is the catalog's answer (`ModelInfo.bias`). Vocabulary models (Fun-ASR,
+Paraformer v2): one vocabulary per recognizer, created through the customization API under a
+prefix unique to this installation, targeted at the recognizer's model; its id is stored so
+that it is used (and later updated or deleted) across restarts. Context models (Qwen3): the
+same phrases and names become the session's context text, built here (nothing is uploaded)
+and rebuilt when the names change. Either reaches a recognition as a `Biasing` (`biasing`).
 """
 
 from __future__ import annotations
@@ -28,24 +29,27 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 
 from .client import (
-    REGIONS,
     DashScopeError,
+    DashScopeQuotaError,
+    DashScopeServiceError,
     DashScopeVocabularyMissingError,
     Hotword,
+    ModelInfo,
     Region,
     VocabularyClient,
     build_context,
     build_vocabulary,
-    model_info,
     parse_phrases,
 )
+from .client.catalog import Bias
 from .const import (
+    CONF_REGION,
     DOMAIN,
     HOTWORD_REFRESH_COOLDOWN,
     LOGGER,
 )
-from .failures import async_hotwords_failed, async_hotwords_uploaded
-from .recognizer import Recognizer
+from .issues import async_vocabularies_full, async_vocabulary_uploaded
+from .recognizer import NO_BIASING, Biasing, Recognizer
 
 STORE_VERSION = 1
 ASSISTANT = "conversation"  # Assist: what "exposed" means
@@ -59,10 +63,12 @@ class StoredVocabulary(TypedDict):
     digest: str
 
 
-def supports_hotwords(model: str, region: Region) -> bool:
-    """Return True when a recognizer with `model` at `region` can have a vocabulary."""
-    # Paraformer v1 models take `phrase_id` from an older API; some regions offer no vocabularies.
-    return model_info(model).hotword_parameter == "vocabulary_id" and REGIONS[region].hotwords
+REMOVE_ALL_SECONDS = 30.0  # one bound for deleting every vocabulary of a removed account
+
+
+def takes_phrases(model: ModelInfo, region: Region) -> bool:
+    """Return True when a recognizer with `model` at `region` can be biased by phrases."""
+    return model.bias(region) is not Bias.NONE
 
 
 @callback
@@ -99,10 +105,16 @@ def _digest(model: str, entries: Iterable[Hotword]) -> str:
 
 
 class HotwordManager:
-    """The vocabularies of one account's recognizers."""
+    """The vocabularies and context texts of one account's recognizers."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: VocabularyClient) -> None:
-        """Prepare; call `async_load` before use."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: VocabularyClient,
+        recognizers: Mapping[str, Recognizer],
+    ) -> None:
+        """Prepare to keep `recognizers` in sync; call `async_load` before use."""
         self._hass = hass
         self._entry = entry
         self._client = client
@@ -110,7 +122,7 @@ class HotwordManager:
             hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.vocabularies"
         )
         self._vocabularies: dict[str, StoredVocabulary] = {}
-        self._recognizers: Mapping[str, Recognizer] = {}  # given by `attach`
+        self._recognizers = recognizers
         self._contexts: dict[str, str] = {}  # built on first use, dropped on each sync
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
@@ -121,13 +133,24 @@ class HotwordManager:
             function=self.async_sync,
         )
 
-    def attach(self, recognizers: Mapping[str, Recognizer]) -> None:
-        """Keep the account's recognizers in sync (they are built with this manager)."""
-        self._recognizers = recognizers
-
     async def async_load(self) -> None:
         """Read the stored vocabulary ids, so they are used before the first sync ends."""
         self._vocabularies = dict(await self._store.async_load() or {})
+
+    @callback
+    def biasing(self, recognizer: Recognizer) -> Biasing:
+        """Return what biases a recognizer's next recognition, as its model is biased."""
+        bias = recognizer.model.bias(self._region)
+        if bias is Bias.CONTEXT:
+            return Biasing(context=self.context(recognizer))
+        if bias is Bias.VOCABULARY:
+            vocabulary_id = self.vocabulary_id(recognizer.recognizer_id, recognizer.model.name)
+            return Biasing(vocabulary_id=vocabulary_id)
+        return NO_BIASING
+
+    @property
+    def _region(self) -> Region:
+        return Region(self._entry.data[CONF_REGION])
 
     def vocabulary_id(self, recognizer_id: str, model: str) -> str | None:
         """Return the vocabulary to use for a recognizer's tasks, if it has one for `model`."""
@@ -190,12 +213,11 @@ class HotwordManager:
 
     def _wanted(self) -> dict[str, tuple[str, list[Hotword]]]:
         """Return, per recognizer that wants hotwords, its model and its entries."""
-        region = Region(self._entry.data["region"])
         names = functools.cache(lambda: exposed_names(self._hass))  # once for all recognizers
         wanted: dict[str, tuple[str, list[Hotword]]] = {}
         for recognizer in self._recognizers.values():
             model = recognizer.model.name
-            if not supports_hotwords(model, region):
+            if recognizer.model.bias(self._region) is not Bias.VOCABULARY:
                 continue
             vocabulary = build_vocabulary(*_sources(recognizer, names))
             for text, problem in vocabulary.skipped:
@@ -235,13 +257,23 @@ class HotwordManager:
             else:
                 vocabulary_id = await self._client.create(prefix, model, entries)
         except DashScopeError as err:
-            async_hotwords_failed(self._hass, err, self._entry, len(entries))
+            self._upload_failed(err, len(entries))
             return
-        async_hotwords_uploaded(self._hass, self._entry)
+        async_vocabulary_uploaded(self._hass, self._entry.entry_id)
         LOGGER.debug("Vocabulary %s holds %d hotwords", vocabulary_id, len(entries))
         self._vocabularies[subentry_id] = StoredVocabulary(
             vocabulary_id=vocabulary_id, model=model, digest=digest
         )
+
+    @callback
+    def _upload_failed(self, err: DashScopeError, entries: int) -> None:
+        """Tell what stopped an upload; recognition keeps working without the list."""
+        if isinstance(err, DashScopeQuotaError):
+            async_vocabularies_full(self._hass, self._entry.entry_id, self._entry.title)
+        elif isinstance(err, DashScopeServiceError):
+            LOGGER.warning("Cannot upload the hotwords (%s entries): %s", entries, err)
+        else:
+            LOGGER.warning("Cannot upload the hotwords, will retry on the next change: %s", err)
 
     async def _delete(self, stored: StoredVocabulary) -> None:
         try:
@@ -252,10 +284,23 @@ class HotwordManager:
             LOGGER.warning("Cannot delete vocabulary %s: %s", stored["vocabulary_id"], err)
 
     async def async_remove_all(self) -> None:
-        """Delete every vocabulary of this account (the entry is being removed)."""
+        """Delete every vocabulary of this account (the entry is being removed).
+
+        All at once and within one bound: removing an account must not wait on an unreachable
+        service once per vocabulary. What is left then stays on the service (it is named with
+        this installation's prefix, so it can be found and deleted in the console).
+        """
         await self.async_load()
-        for stored in self._vocabularies.values():
-            await self._delete(stored)
+        deletions = [self._delete(stored) for stored in self._vocabularies.values()]
+        try:
+            async with asyncio.timeout(REMOVE_ALL_SECONDS):
+                await asyncio.gather(*deletions)
+        except TimeoutError:
+            LOGGER.warning(
+                "Gave up deleting %d vocabularies after %.0f s; they stay on the service",
+                len(deletions),
+                REMOVE_ALL_SECONDS,
+            )
         await self._store.async_remove()
 
     async def _prefix(self) -> str:

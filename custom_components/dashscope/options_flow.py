@@ -6,13 +6,19 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
 )
 
 from .account import timeouts_from_options
-from .const import CONF_FINISH_TIMEOUT, CONF_START_TIMEOUT
+from .const import (
+    CONF_FINISH_TIMEOUT,
+    CONF_KEEP_TRANSCRIPTS,
+    CONF_START_TIMEOUT,
+    DEFAULT_KEEP_TRANSCRIPTS,
+)
 from .validation import vol
 
 
@@ -38,6 +44,13 @@ class DashScopeOptionsFlow(OptionsFlow):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
+                # event.py: what was said stays out of the database unless this is on.
+                vol.Required(
+                    CONF_KEEP_TRANSCRIPTS,
+                    default=self.config_entry.options.get(
+                        CONF_KEEP_TRANSCRIPTS, DEFAULT_KEEP_TRANSCRIPTS
+                    ),
+                ): BooleanSelector(),
             }
         )  # fmt: skip
         return self.async_show_form(step_id="init", data_schema=schema)

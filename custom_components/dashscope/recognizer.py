@@ -1,15 +1,18 @@
-"""What a recognizer subentry means: its defaults, title and task parameters."""
+"""What a recognizer subentry means: its defaults, title and task parameters.
+
+A `Recognizer` is read from its subentry once and is given what biases a recognition
+(`Biasing`, from `hotwords.py`) with each call: it holds no hotword state itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.util import language as language_util
 
 from .client import (
@@ -30,12 +33,8 @@ from .const import (
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
-    DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
-
-if TYPE_CHECKING:
-    from .hotwords import HotwordManager  # it reads the subentries through this module
 
 # On by default only where Home Assistant lets the entity end the utterance (2026.5 and
 # later); before that the pipeline's own VAD keeps ending the stream too.
@@ -84,15 +83,15 @@ def recognizer_subentries(entry: ConfigEntry) -> list[ConfigSubentry]:
     ]
 
 
-def recognizer_device(subentry: ConfigSubentry) -> DeviceInfo:
-    """Return the device of a recognizer, shared by its entities whichever is added first."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, subentry.subentry_id)},
-        name=subentry.title,
-        manufacturer="Alibaba Cloud Model Studio",
-        model=str(subentry.data[CONF_MODEL]),
-        entry_type=DeviceEntryType.SERVICE,
-    )
+@dataclass(frozen=True, slots=True)
+class Biasing:
+    """What steers one recognition toward a recognizer's words (see `ModelInfo.bias`)."""
+
+    vocabulary_id: str | None = None  # Fun-ASR, Paraformer v2: the uploaded vocabulary
+    context: str = ""  # Qwen3: the context text
+
+
+NO_BIASING = Biasing()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +99,7 @@ class Recognizer:
     """One engine, built from its subentry once: what the entities, actions and hotwords ask.
 
     It holds the model, the language rule, the validated task options, the end-of-speech
-    policy and the way to the account's client and vocabulary; nobody passes an entity around
+    policy, its phrases and the way to the account's client; nobody passes an entity around
     as an engine.
     """
 
@@ -114,8 +113,7 @@ class Recognizer:
     phrases: str  # the engine's own hotwords, one per line
     exposed_names: bool  # also the names of what is exposed to Assist
     client: DashScopeClient
-    hotwords: HotwordManager
-    entry: ConfigEntry
+    entry_id: str  # the account's config entry
 
     @classmethod
     def from_subentry(
@@ -123,7 +121,6 @@ class Recognizer:
         entry: ConfigEntry,
         subentry: ConfigSubentry,
         client: DashScopeClient,
-        hotwords: HotwordManager,
     ) -> Recognizer:
         """Read a recognizer subentry once."""
         model = model_info(subentry.data[CONF_MODEL])
@@ -139,12 +136,16 @@ class Recognizer:
             phrases=str(subentry.data.get(CONF_HOTWORDS, "")),
             exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),
             client=client,
-            hotwords=hotwords,
-            entry=entry,
+            entry_id=entry.entry_id,
         )
 
     def parameters(
-        self, language: str, audio: AudioInput, *, whole_file: bool = False
+        self,
+        language: str,
+        audio: AudioInput,
+        biasing: Biasing = NO_BIASING,
+        *,
+        whole_file: bool = False,
     ) -> RecognitionParameters:
         """Return the task parameters for an utterance: the caller's language first.
 
@@ -158,9 +159,8 @@ class Recognizer:
             code = model.language_code(language)
             hints = tuple(model.language_hints(code, list(self.extra_hints)))
         vocabulary: tuple[tuple[str, str], ...] = ()
-        if model.hotword_parameter is not None:
-            vocabulary_id = self.hotwords.vocabulary_id(self.recognizer_id, model.name)
-            vocabulary = ((model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
+        if biasing.vocabulary_id and model.hotword_parameter is not None:  # its wire name
+            vocabulary = ((model.hotword_parameter, biasing.vocabulary_id),)
         return RecognitionParameters(
             model=model.name,
             sample_rate=audio.service_rate,
@@ -168,15 +168,22 @@ class Recognizer:
             language_hints=hints,
             options=self.options + vocabulary,
             protocol=model.protocol,
-            context=self.hotwords.context(self) if model.context_tokens else "",
+            context=biasing.context,  # set only for context models (`ModelInfo.bias`)
             service_vad=whole_file or self.endpointing.on_service_end,
         )
 
     def recognition(
-        self, language: str, audio: AudioInput, *, whole_file: bool = False
+        self,
+        language: str,
+        audio: AudioInput,
+        biasing: Biasing = NO_BIASING,
+        *,
+        whole_file: bool = False,
     ) -> RecognitionSession:
-        """Return a recognition session with this recognizer's settings."""
-        return self.client.recognition(self.parameters(language, audio, whole_file=whole_file))
+        """Return a recognition session with this recognizer's settings and `biasing`."""
+        return self.client.recognition(
+            self.parameters(language, audio, biasing, whole_file=whole_file)
+        )
 
     def audio_input(self, spec: AudioSpec) -> AudioInput:
         """Return how audio described by `spec` becomes what the model is sent."""

@@ -41,7 +41,7 @@ from .const import (
     CONF_MODEL,
 )
 from .failures import form_errors
-from .hotwords import supports_hotwords
+from .hotwords import takes_phrases
 from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_title
 from .validation import vol
 
@@ -144,7 +144,7 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
         # Only these models use more than the pipeline's language: elsewhere the field does nothing.
         fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
     fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
-    if supports_hotwords(model.name, region) or model.context_tokens:
+    if takes_phrases(model, region):
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
         )

@@ -1,7 +1,12 @@
-"""Actions: transcribe a local file (real-time API) or recordings at URLs (file API)."""
+"""Actions: transcribe a local file (real-time API) or recordings at URLs (file API).
+
+Failures follow the same path as Assist's (`outcome.py`): a refused key starts reauth, a
+missing model raises the repair, the numbers reach diagnostics; then the action raises.
+"""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +33,9 @@ from .client.transcription import TranscriptionJob
 from .const import CONF_LANGUAGE_HINTS, CONF_MODEL, DOMAIN
 from .failures import action_error
 from .file_recognition import recognize_file
+from .outcome import async_service_failed
 from .recognizer import Recognizer
+from .runtime import DashScopeConfigEntry
 from .validation import vol
 
 SERVICE_TRANSCRIBE_FILE = "transcribe_file"
@@ -79,6 +86,10 @@ TRANSCRIBE_URL_SCHEMA = vol.All(
 )
 
 
+# The ids of the local media source (media_source/local/...): `media-source://media_source/`.
+LOCAL_MEDIA = f"{media_source.generate_media_source_id(media_source.DOMAIN, '')}/"
+
+
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
@@ -100,13 +111,15 @@ async def _media_file(hass: HomeAssistant, media_id: str) -> Path:
 
     Resolved through the media source's public API: only items that resolve to a file on this
     machine (local media) have a path; anything else (TTS, cameras, remote media) does not.
+    The local source serves only files whose type it can tell from the name (it fails
+    otherwise, with no error of its API), so such names are refused before resolving.
     """
+    if media_id.startswith(LOCAL_MEDIA) and mimetypes.guess_type(media_id)[0] is None:
+        raise _invalid("unsupported_format", path=media_id, error="unknown file type")
     try:
         media = await media_source.async_resolve_media(hass, media_id, None)
-    except (HomeAssistantError, ValueError) as err:
+    except HomeAssistantError as err:  # media_source.Unresolvable, and what a source raises
         raise _invalid("media_not_local", media=media_id) from err
-    except AssertionError as err:  # the local source asserts a MIME type it can guess
-        raise _invalid("unsupported_format", path=media_id, error="unknown file type") from err
     if media.path is None:
         raise _invalid("media_not_local", media=media_id)
     return await _allowed_file(hass, str(media.path))
@@ -119,8 +132,8 @@ async def _read(hass: HomeAssistant, path: Path, shown: str) -> AudioFile:
         raise _invalid("unsupported_format", path=shown, error=str(err)) from err
 
 
-def _recognizer(hass: HomeAssistant, entity_id: str) -> Recognizer:
-    """Return the recognizer behind a DashScope speech-to-text entity."""
+def _recognizer(hass: HomeAssistant, entity_id: str) -> tuple[DashScopeConfigEntry, Recognizer]:
+    """Return the account and the recognizer behind a DashScope speech-to-text entity."""
     registered = er.async_get(hass).async_get(entity_id)
     if registered is not None and registered.config_entry_id is not None:
         entry = hass.config_entries.async_get_entry(registered.config_entry_id)
@@ -131,14 +144,14 @@ def _recognizer(hass: HomeAssistant, entity_id: str) -> Recognizer:
             and registered.config_subentry_id in entry.runtime_data.recognizers
         ):
             recognizer: Recognizer = entry.runtime_data.recognizers[registered.config_subentry_id]
-            return recognizer
+            return entry, recognizer
     raise _invalid("not_a_dashscope_engine", entity_id=entity_id)
 
 
 async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entity_id = call.data[CONF_ENTITY_ID]
-    recognizer = _recognizer(hass, entity_id)
+    entry, recognizer = _recognizer(hass, entity_id)
     if ATTR_FILE in call.data:
         path = await _allowed_file(hass, call.data[ATTR_FILE])
         shown = call.data[ATTR_FILE]
@@ -149,7 +162,13 @@ async def _transcribe_file(call: ServiceCall) -> ServiceResponse:
     try:
         language = call.data.get(ATTR_LANGUAGE) or recognizer.default_language(hass)
         response: ServiceResponse = await recognize_file(
-            recognizer, audio_file, language, call.data[ATTR_SPEED], entity_id=entity_id
+            hass,
+            entry.runtime_data,
+            recognizer,
+            audio_file,
+            language,
+            call.data[ATTR_SPEED],
+            entity_id=entity_id,
         )
     except UnsupportedAudioError as err:
         raise _invalid("unsupported_format", path=shown, error=str(err)) from err
@@ -187,6 +206,7 @@ async def _transcribe_url(call: ServiceCall) -> ServiceResponse:
             TranscriptionJob(model, urls, parameters), within=call.data[ATTR_TIMEOUT]
         )
     except DashScopeError as err:
+        async_service_failed(hass, entry.entry_id, err)
         raise action_error(err) from err
     return {"task_id": task_id, "files": [file.as_dict() for file in files]}
 

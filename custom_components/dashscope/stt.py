@@ -22,20 +22,15 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import DashScopeConfigEntry
-from .client import (
-    AudioInput,
-    AudioSpec,
-    DashScopeError,
-    RecognitionSession,
-    service_sample_rate,
-)
-from .const import (
-    LOGGER,
-)
-from .failures import async_recognition_failed, async_recognition_succeeded
-from .recognizer import Recognizer, recognizer_device, recognizer_subentries
-from .transcript import TranscriptRecord, async_publish
+from .client import AudioInput, AudioSpec, DashScopeError, service_sample_rate
+from .const import LOGGER
+from .entity import DashScopeEntity
+from .outcome import async_recognition_done, start_recognition
+from .recognizer import Recognizer, recognizer_subentries
+from .runtime import DashScopeConfigEntry
+
+# Utterances run side by side: each has its own session (the client limits connections).
+PARALLEL_UPDATES = 0
 
 # Newer Home Assistant releases, by feature detection: 2026.5 lets an entity end the
 # utterance itself; 2026.11 streams partial transcripts.
@@ -57,21 +52,19 @@ async def async_setup_entry(
         )
 
 
-class DashScopeSpeechToText(SpeechToTextEntity):
+class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
     """Recognize speech with one DashScope model and set of language hints."""
 
-    _attr_has_entity_name = True
-    _attr_name = None
+    _attr_name = None  # the engine is its device: "DashScope <model>"
 
     def __init__(
         self, entry: DashScopeConfigEntry, subentry: ConfigSubentry, recognizer: Recognizer
     ) -> None:
         """Create the entity for a recognizer subentry."""
+        super().__init__(subentry)
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
-        self._recognitions = entry.runtime_data.recognitions
+        self._runtime = entry.runtime_data
         self._recognizer = recognizer
-        self._attr_unique_id = subentry.subentry_id
-        self._attr_device_info = recognizer_device(subentry)
 
     @property
     def audio_processing(self) -> Any:
@@ -175,7 +168,9 @@ class DashScopeSpeechToText(SpeechToTextEntity):
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         recognizer = self._recognizer
-        session = recognizer.recognition(metadata.language, audio)
+        language = str(metadata.language)
+        session = start_recognition(self._runtime, recognizer, language, audio)
+        error: DashScopeError | None = None
         try:
             async with session:
                 shown = None
@@ -186,36 +181,28 @@ class DashScopeSpeechToText(SpeechToTextEntity):
         except DashScopeError as err:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",
-                self._recognizer.model.name,
+                recognizer.model.name,
                 time.monotonic() - started,
                 err,
             )
-            self._record(session)
-            async_recognition_failed(self.hass, err, recognizer)
+            error = err
+        record = async_recognition_done(
+            self.hass,
+            self._runtime,
+            recognizer,
+            session,
+            error,
+            entity_id=self.entity_id,
+            language=language,
+            publish=True,
+        )
+        if error is not None:
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
-        self._record(session)
-        async_recognition_succeeded(self.hass, recognizer)
-        if session.transcript.text:
-            async_publish(
-                self.hass,
-                TranscriptRecord.from_transcript(
-                    session.transcript,
-                    entity_id=self.entity_id,
-                    recognizer_id=recognizer.recognizer_id,
-                    language=str(metadata.language),
-                    model=self._recognizer.model.name,
-                    audio_seconds=session.stats.audio_seconds,
-                ),
-            )
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
             session.task_id,
             session.audio_bytes,
             time.monotonic() - started,
         )
-        yield SpeechResult(session.transcript.text, SpeechResultState.SUCCESS)
-
-    def _record(self, session: RecognitionSession) -> None:
-        """Keep the session's numbers for diagnostics."""
-        self._recognitions.append(session.stats)
+        yield SpeechResult(record.text, SpeechResultState.SUCCESS)

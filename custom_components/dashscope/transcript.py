@@ -1,4 +1,11 @@
-"""What a successful recognition tells automations, and where it is published."""
+"""What a recognized utterance tells automations, and how it reaches them.
+
+Inside Home Assistant only: the recognizer's event entity and the phrase triggers receive the
+record through the dispatcher. Nothing is fired on the event bus, whose events the recorder
+writes to the database whatever the integration wants (only the person's own recorder
+`exclude: event_types` could keep them out); the event entity keeps the text out of the
+database unless the account keeps a transcript history (`event.py`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .client import Transcript
-from .const import EVENT_TRANSCRIPT, SIGNAL_TRANSCRIPT
+from .const import SIGNAL_ANY_TRANSCRIPT, SIGNAL_TRANSCRIPT
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +76,7 @@ class TranscriptRecord:
         )
 
     def attributes(self) -> dict[str, Any]:
-        """Return the event entity's attributes (and the bus event's data, less the ids)."""
+        """Return the event entity's attributes (and what a phrase trigger passes on)."""
         return {
             "text": self.text,
             "language": self.language,
@@ -83,6 +90,6 @@ class TranscriptRecord:
 
 @callback
 def async_publish(hass: HomeAssistant, record: TranscriptRecord) -> None:
-    """Tell the recognizer's event entity, and fire the bus event that triggers listen to."""
+    """Tell the recognizer's event entity and every phrase trigger."""
     async_dispatcher_send(hass, SIGNAL_TRANSCRIPT.format(record.recognizer_id), record)
-    hass.bus.async_fire(EVENT_TRANSCRIPT, {"entity_id": record.entity_id, **record.attributes()})
+    async_dispatcher_send(hass, SIGNAL_ANY_TRANSCRIPT, record)

@@ -14,7 +14,8 @@ YAML written before the editor offered the trigger has the same fields at the to
 (`trigger: dashscope` / `phrases:` / `match:` / `entity_id:`); it is read as the same trigger.
 
 Matching ignores case, full-width/half-width forms, punctuation and repeated spaces, in
-Chinese and English alike; a regex runs on the text normalised the same way.
+Chinese and English alike; a regex runs on the text normalised the same way. Transcripts
+arrive in-process (`transcript.async_publish`), not over the event bus.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import unicodedata
 
 from homeassistant.const import CONF_ENTITY_ID, CONF_OPTIONS
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.automation import move_top_level_schema_fields_to_options
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.trigger import Trigger, TriggerActionRunner, TriggerConfig
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, EVENT_TRANSCRIPT
+from .const import DOMAIN, SIGNAL_ANY_TRANSCRIPT
+from .transcript import TranscriptRecord
 from .validation import vol
 
 if TYPE_CHECKING:
@@ -135,27 +138,25 @@ class PhraseTrigger(Trigger):
         match = _matcher(self._options)
 
         @callback
-        def _transcript(event: Event) -> None:
-            data = event.data
-            if entity_ids and data.get("entity_id") not in entity_ids:
+        def _transcript(record: TranscriptRecord) -> None:
+            if entity_ids and record.entity_id not in entity_ids:
                 return
-            matched = match(normalize(str(data.get("text", ""))))
+            matched = match(normalize(record.text))
             if matched is None:
                 return
             run_action(
                 {
-                    "text": data.get("text"),
+                    "text": record.text,
                     "matched": matched,
-                    "entity_id": data.get("entity_id"),
-                    "emotion": data.get("emotion"),
-                    "language": data.get("language"),
-                    "model": data.get("model"),
+                    "entity_id": record.entity_id,
+                    "emotion": record.emotion,
+                    "language": record.language,
+                    "model": record.model,
                 },
                 f"{DOMAIN} transcript matching {matched!r}",
-                event.context,
             )
 
-        return self._hass.bus.async_listen(EVENT_TRANSCRIPT, _transcript)
+        return async_dispatcher_connect(self._hass, SIGNAL_ANY_TRANSCRIPT, _transcript)
 
 
 TRIGGERS: Final[dict[str, type[Trigger]]] = {TRIGGER_PHRASE: PhraseTrigger}

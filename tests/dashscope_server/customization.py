@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 import itertools
 import re
@@ -43,10 +44,13 @@ class CustomizationService:
         self.models = models
         self.vocabularies: dict[str, StoredVocabulary] = {}
         self.requests: list[dict[str, Any]] = []
+        self.delay = 0.0  # seconds before each answer: a slow (or, long, unreachable) service
         self._ids = itertools.count(1)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer one POST to the customization endpoint."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or key != self.api_key:
             return _error(401, "InvalidApiKey", "Invalid API-key provided.")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .audio import ALL_FORMATS
-from .endpoints import Deployment, Protocol
+from .endpoints import REGIONS, Deployment, Protocol, Region
 from .parameters import Family, Parameter, family_parameters
 
 BEIJING = frozenset({Deployment.BEIJING})
@@ -19,6 +19,14 @@ EVERYWHERE = frozenset(Deployment)
 
 # Sample rates Home Assistant can declare, used for models that accept any rate.
 ANY_SAMPLE_RATE = (8000, 11000, 16000, 18900, 22000, 32000, 37800, 44100, 48000)
+
+
+class Bias(StrEnum):
+    """How a model is steered toward a recognizer's words (its phrases, the home's names)."""
+
+    VOCABULARY = "vocabulary"  # a vocabulary made through the customization API, its id per task
+    CONTEXT = "context"  # context text sent with the session (Qwen3), nothing uploaded
+    NONE = "none"  # neither (Paraformer v1's `phrase_id` is an older API, not offered here)
 
 
 class HintRule(StrEnum):
@@ -140,6 +148,14 @@ class ModelInfo:
             fallback = DIALECT_FALLBACK[code]
             return fallback if fallback in self.languages else None
         return None
+
+    def bias(self, region: Region) -> Bias:
+        """Return how this model is biased at `region`: the one answer forms and requests ask."""
+        if self.context_tokens:
+            return Bias.CONTEXT
+        if self.hotword_parameter == "vocabulary_id" and REGIONS[region].hotwords:
+            return Bias.VOCABULARY
+        return Bias.NONE
 
     @property
     def preferred_sample_rate(self) -> int:

@@ -1,0 +1,93 @@
+"""What follows a recognition, decided once for every caller (Assist and the actions).
+
+`start_recognition` opens a recognizer's session with the biasing its hotword sync holds;
+`async_recognition_done` turns what the client returned (the session, and the error if it
+failed) into what Home Assistant shows: the numbers diagnostics list, the repair or reauth a
+failure asks for, and the transcript automations receive. `async_service_failed` is the part
+of it for calls without a recognition session (the file transcription API).
+"""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+
+from .client import (
+    AudioInput,
+    DashScopeAuthError,
+    DashScopeError,
+    DashScopeModelNotFoundError,
+    DashScopeVocabularyMissingError,
+    RecognitionSession,
+)
+from .issues import async_model_not_found, async_model_works, async_start_reauth
+from .recognizer import Recognizer
+from .runtime import DashScopeRuntimeData
+from .transcript import TranscriptRecord, async_publish
+
+
+def start_recognition(
+    runtime: DashScopeRuntimeData,
+    recognizer: Recognizer,
+    language: str,
+    audio: AudioInput,
+    *,
+    whole_file: bool = False,
+) -> RecognitionSession:
+    """Return a recognition session of `recognizer`, biased by its phrases and names."""
+    biasing = runtime.hotwords.biasing(recognizer)
+    return recognizer.recognition(language, audio, biasing, whole_file=whole_file)
+
+
+@callback
+def async_service_failed(hass: HomeAssistant, entry_id: str, err: DashScopeError) -> None:
+    """Ask for what any failure needs from the person: a new key (reauth) for a refused one."""
+    if isinstance(err, DashScopeAuthError):
+        async_start_reauth(hass, entry_id)
+
+
+@callback
+def async_recognition_done(
+    hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
+    recognizer: Recognizer,
+    session: RecognitionSession,
+    error: DashScopeError | None,
+    *,
+    entity_id: str,
+    language: str,
+    publish: bool,
+) -> TranscriptRecord:
+    """Show what a finished (or failed) recognition means, and return its transcript record.
+
+    Its numbers are kept for diagnostics. A refused key starts reauth; a model the service
+    does not know raises a repair, cleared by the next success; a vocabulary deleted behind
+    our back is made again (this utterance already failed). A recognized text reaches the
+    event entity and the phrase triggers when `publish` is set: live speech to Assist; a file
+    action returns its text to the caller instead, so a recording does not fire automations
+    meant for what people say.
+    """
+    runtime.recognitions.append(session.stats)
+    record = TranscriptRecord.from_transcript(
+        session.transcript,
+        entity_id=entity_id,
+        recognizer_id=recognizer.recognizer_id,
+        language=language,
+        model=recognizer.model.name,
+        audio_seconds=session.stats.audio_seconds,
+    )
+    if error is not None:
+        async_service_failed(hass, recognizer.entry_id, error)
+        if isinstance(error, DashScopeVocabularyMissingError):
+            runtime.hotwords.async_forget(recognizer.recognizer_id)
+        elif isinstance(error, DashScopeModelNotFoundError):
+            async_model_not_found(
+                hass,
+                recognizer.recognizer_id,
+                recognizer.model.name,
+                recognizer.client.endpoint.websocket_url,
+            )
+        return record
+    async_model_works(hass, recognizer.recognizer_id)
+    if publish and record.text:
+        async_publish(hass, record)
+    return record
