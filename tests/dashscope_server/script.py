@@ -52,6 +52,11 @@ class TaskScript:
     fail_type: Literal["invalid_request_error", "server_error"] = "server_error"
     fail_transcription: bool = False  # `...transcription.failed` instead of `completed`
     malformed: bool = False  # a text frame that is not JSON, right after session.created
+    # Faults of a misbehaving service (both protocols unless said otherwise).
+    raw_after_start: tuple[str, ...] = ()  # text frames sent as they are after the start
+    drop_before_finished: bool = False  # the finals arrive, then the connection drops
+    withhold_final: bool = False  # Qwen3: items are committed, their `.completed` never comes
+    late_completed: bool = False  # Qwen3: an item's `.completed` after the next item's text
 
 
 @dataclass

@@ -36,14 +36,19 @@ class Connection:
 
     ws: aiohttp.ClientWebSocketResponse
     url: str
-    tasks: int = 0  # tasks started on it
+    completed: int = 0  # tasks that ended cleanly on it
+    start_seconds: float | None = None  # its first task's start round trip (sent to started)
     idle_since: float = field(default=0.0)
     spent: bool = False  # its protocol allows no further task (the realtime protocol's session)
 
     @property
     def reused(self) -> bool:
-        """Return True when an earlier task already ran on this connection."""
-        return self.tasks > 0
+        """Return True for a kept connection: an earlier task completed on it.
+
+        Only such a connection is known to have worked; one that merely began a task (or
+        was only opened) proves nothing, so its failure costs a retry like any other.
+        """
+        return self.completed > 0
 
     @property
     def closed(self) -> bool:
@@ -76,8 +81,8 @@ class ConnectionPool:
 
     @property
     def open_connections(self) -> int:
-        """Return how many connections are open (idle or busy)."""
-        return len(self._idle) + len(self._busy)
+        """Return how many connections are open (idle or busy), not counting closed ones."""
+        return sum(not c.closed for c in (*self._idle, *self._busy))
 
     def url(self, protocol: Protocol, model: str) -> str:
         """Return the socket URL of a protocol for `model` at this pool's endpoint."""
@@ -131,7 +136,8 @@ class ConnectionPool:
         async def run() -> None:
             try:
                 await finish()
-            except DashScopeError:
+            except Exception as err:  # noqa: BLE001 - whatever ends the drain, the socket is closed
+                _LOGGER.debug("Background finish failed: %r", err)
                 await self.discard(connection)
             else:
                 self.release(connection)
@@ -167,12 +173,18 @@ class ConnectionPool:
                 max_msg_size=_MAX_MESSAGE_BYTES,
             )
         except aiohttp.WSServerHandshakeError as err:
-            if err.status in (401, 403):
-                raise DashScopeAuthError(f"API key refused (HTTP {err.status})") from err
-            if err.status == HTTPStatus.TOO_MANY_REQUESTS:
-                raise service_error(THROTTLED_CODE, "HTTP 429 on connect") from err
-            raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
+            failure = _handshake_error(err.status)
         except (aiohttp.ClientError, OSError) as err:
-            raise DashScopeConnectionError(
-                f"Cannot connect to {url}: {err.__class__.__name__}"
-            ) from err
+            failure = DashScopeConnectionError(f"Cannot connect to {url}: {err.__class__.__name__}")
+        # Raised outside the handler: aiohttp's error carries the request's headers (the key)
+        # in its repr, so it must be neither the cause nor the context of ours.
+        raise failure
+
+
+def _handshake_error(status: int) -> DashScopeError:
+    """Return the error for a refused WebSocket upgrade."""
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        return DashScopeAuthError(f"API key refused (HTTP {status})")
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return service_error(THROTTLED_CODE, "HTTP 429 on connect")
+    return DashScopeConnectionError(f"Handshake failed (HTTP {status})")

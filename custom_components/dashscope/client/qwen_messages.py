@@ -96,6 +96,13 @@ class SpeechStopped:
 
 
 @dataclass(frozen=True, slots=True)
+class Committed:
+    """`input_audio_buffer.committed`: audio became an item, whose final text is now due."""
+
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TranscriptionText:
     """`…transcription.text`: the whole current state of an utterance being recognized.
 
@@ -156,6 +163,7 @@ type RealtimeEvent = (
     SessionUpdated
     | SpeechStarted
     | SpeechStopped
+    | Committed
     | TranscriptionText
     | TranscriptionCompleted
     | TranscriptionFailed
@@ -214,6 +222,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], RealtimeEvent]] = {
     "input_audio_buffer.speech_stopped": lambda data: SpeechStopped(
         _text(data, "item_id"), _optional_int(data.get("audio_end_ms"))
     ),
+    "input_audio_buffer.committed": lambda data: Committed(_text(data, "item_id")),
     _TRANSCRIPTION + "text": lambda data: TranscriptionText(
         _text(data, "item_id"),
         _text(data, "text"),

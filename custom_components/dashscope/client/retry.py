@@ -9,8 +9,20 @@ from dataclasses import dataclass
 class Timeouts:
     """How long to wait for the service, in seconds."""
 
-    start: float = 10.0  # connect, handshake and `task-started`
+    start: float = 10.0  # connect, handshake and `task-started`, from the first attempt
     finish: float = 5.0  # from the end of the audio to `task-finished`, retries included
+    # A kept connection's `task-started` waits at most this (less when its first start was
+    # quick): a silent one (half-open) is replaced well within a second.
+    warm_start: float = 0.6
+
+    def warm_start_bound(self, start_seconds: float | None) -> float:
+        """Return how long a kept connection may take to start a task."""
+        measured = _WARM_START_ROUND_TRIPS * (start_seconds or self.warm_start)
+        return min(self.warm_start, max(_WARM_START_FLOOR, measured))
+
+
+_WARM_START_ROUND_TRIPS = 4.0  # times the connection's own first start round trip
+_WARM_START_FLOOR = 0.25  # seconds: a fast link's jitter must not replace a good connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,7 @@ class RetryPolicy:
 
     reconnects: int = 1  # after a dropped connection: reconnect and replay
     throttle_retries: int = 1  # after `Throttling.*`
+    replacements: int = 1  # free: a kept connection that turned out dead before its task started
     throttle_backoff: float = 0.5  # seconds before the throttled retry
     replay_seconds: float = 60.0  # audio kept for a replay; longer utterances cannot replay
 
@@ -31,6 +44,14 @@ class RetryBudget:
         self._policy = policy
         self._reconnects = policy.reconnects
         self._throttle_retries = policy.throttle_retries
+        self._replacements = policy.replacements
+
+    def take_replacement(self) -> bool:
+        """Use the free replacement of a dead kept connection; return False when used."""
+        if self._replacements <= 0:
+            return False
+        self._replacements -= 1
+        return True
 
     def take_reconnect(self) -> bool:
         """Use one reconnect; return False when none is left."""

@@ -15,7 +15,13 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import AudioFramer, AudioInput, frame_bytes, pcm_bytes_per_second
+from .audio import (
+    PCM_SAMPLE_BYTES,
+    AudioFramer,
+    AudioInput,
+    frame_bytes,
+    pcm_bytes_per_second,
+)
 from .connections import ConnectionPool
 from .endpointing import Endpointing
 from .endpoints import Protocol
@@ -61,8 +67,11 @@ class RecognitionSession:
         self._timeouts = timeouts
         self._policy = policy
         self._keep_connection = keep_connection
-        self._framer = AudioFramer(frame_bytes(parameters.audio_format, parameters.sample_rate))
         self._pcm = parameters.audio_format == "pcm"
+        self._framer = AudioFramer(
+            frame_bytes(parameters.audio_format, parameters.sample_rate),
+            PCM_SAMPLE_BYTES if self._pcm else 1,
+        )
         # Compressed audio: bound the replay buffer as if it were 128 kbit/s.
         self._bytes_per_second = (
             pcm_bytes_per_second(parameters.sample_rate) if self._pcm else 16000
@@ -83,6 +92,7 @@ class RecognitionSession:
         self._fresh = not keep_connection
         self._started_at = 0.0
         self._audio_end_at: float | None = None
+        self._answered_at: float | None = None
         self.stats = RecognitionStats(parameters.model)
 
     @property
@@ -162,7 +172,12 @@ class RecognitionSession:
             await self._pump()
 
     async def results(self) -> AsyncIterator[Transcript]:
-        """Yield the transcript as it grows, until the service has sent everything."""
+        """Yield the transcript as it grows, until the service has sent everything.
+
+        Words that arrived are not thrown away: once the audio ended, a task whose every
+        sentence has its final text is complete even if its end (`task-finished`) is lost or
+        late, and is neither replayed nor failed.
+        """
         while True:
             task = self._task
             assert task is not None  # a failed start raised instead
@@ -171,18 +186,24 @@ class RecognitionSession:
                     yield transcript
                 break
             except TimeoutError as err:
+                if task.finish_sent and task.complete():
+                    _LOGGER.debug("The task's end did not come; its final text is complete")
+                    break
                 raise DashScopeTimeoutError(
                     f"No final result within {self._timeouts.finish:g} s after the audio ended"
                 ) from err
             except DashScopeError as err:
+                if (
+                    isinstance(err, DashScopeConnectionError)
+                    and task.finish_sent
+                    and task.complete()
+                ):
+                    _LOGGER.debug("Connection lost after the final text (%s): no replay", err)
+                    break
                 await self._drop_task()
                 await self._before_retry(err, task)
                 await self._start_task()
-        now = asyncio.get_running_loop().time()
-        if task.first_result_at is not None:
-            self.stats.first_result_seconds = task.first_result_at - self._started_at
-        if self._audio_end_at is not None:
-            self.stats.finalize_seconds = now - self._audio_end_at
+        self._answered_at = asyncio.get_running_loop().time()
 
     async def finish_early(self) -> None:
         """Send `finish-task` and let the task end in the background: the caller has its answer.
@@ -208,6 +229,7 @@ class RecognitionSession:
         if self._pcm:
             self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
         task, self._task = self._task, None
+        self._record_timings(task)
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
@@ -237,35 +259,20 @@ class RecognitionSession:
         self._replay.settle()
 
     async def _start_task(self) -> None:
-        """Start a task and send it this utterance's audio so far, retrying per the policy."""
+        """Start a task and send it this utterance's audio so far, retrying per the policy.
+
+        Every attempt shares one deadline, measured from the first: a retry never resets it.
+        """
         async with self._lock:
+            deadline = asyncio.get_running_loop().time() + self._timeouts.start
             while True:
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + self._timeouts.start
                 if self._deadline is not None:
                     deadline = min(deadline, self._deadline)
-                connection = None
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        connection = await self._pool.acquire(fresh=self._fresh, url=self._url)
-                        task = self._task_class(connection, self.parameters)
-                        self._task = task
-                        self._replay.rewind()
-                        self.stats.attempts += 1
-                        self.stats.task_id = task.task_id
-                        if self.stats.attempts == 1:
-                            self.stats.reused_connection = connection.reused
-                        await task.start()
-                        self.stats.task_id = task.task_id  # the service may name it on start
-                except TimeoutError as err:
-                    await self._drop_task()
-                    raise DashScopeTimeoutError(
-                        f"The recognition did not start within {self._timeouts.start:g} s"
-                    ) from err
+                    task = await self._attempt(deadline)
                 except DashScopeError as err:
-                    failed, self._task = self._task, None
-                    if connection is not None:
-                        await self._pool.discard(connection)
+                    failed = self._task
+                    await self._drop_task()
                     await self._before_retry(err, failed)
                     continue
                 if self._deadline is not None:
@@ -273,10 +280,62 @@ class RecognitionSession:
                 await self._pump()
                 return
 
+    async def _attempt(self, deadline: float) -> SocketTask:
+        """Take a kept connection (or open one) and start a task on it by `deadline`."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout_at(deadline):
+                connection = await self._pool.acquire(fresh=self._fresh, url=self._url)
+        except TimeoutError:
+            raise self._start_timeout() from None
+        task = self._task_class(connection, self.parameters)
+        self._task = task
+        self._replay.rewind()
+        self.stats.attempts += 1
+        self.stats.task_id = task.task_id
+        if self.stats.attempts == 1:
+            self.stats.reused_connection = connection.reused
+        # A kept connection proves itself quickly: a silent (half-open) one is replaced.
+        warm = None
+        if connection.reused:
+            warm = self._timeouts.warm_start_bound(connection.start_seconds)
+            if loop.time() + warm >= deadline:
+                warm = None
+        try:
+            async with asyncio.timeout_at(deadline if warm is None else loop.time() + warm):
+                await task.start()
+        except TimeoutError:
+            if warm is not None:
+                raise DashScopeConnectionError(
+                    f"The kept connection did not answer within {warm:.2f} s"
+                ) from None
+            raise self._start_timeout() from None
+        self.stats.task_id = task.task_id  # the service may name it on start
+        return task
+
+    def _start_timeout(self) -> DashScopeTimeoutError:
+        return DashScopeTimeoutError(
+            f"The recognition did not start within {self._timeouts.start:g} s"
+        )
+
     async def _drop_task(self) -> None:
         task, self._task = self._task, None
         if task is not None:
+            self._note_first_result(task)
             await self._pool.discard(task.connection)
+
+    def _note_first_result(self, task: SocketTask | None) -> None:
+        if task is not None and task.first_result_at is not None:
+            seconds = task.first_result_at - self._started_at
+            if self.stats.first_result_seconds is None:
+                self.stats.first_result_seconds = seconds
+
+    def _record_timings(self, task: SocketTask | None) -> None:
+        """Fill the timings however the utterance ended (answered, ended early, failed)."""
+        self._note_first_result(task)
+        if self._audio_end_at is not None:
+            end = self._answered_at or asyncio.get_running_loop().time()
+            self.stats.finalize_seconds = max(0.0, end - self._audio_end_at)
 
     async def _before_retry(self, err: DashScopeError, task: SocketTask | None) -> None:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""
@@ -284,8 +343,13 @@ class RecognitionSession:
             raise self._aborted from err
         self._fresh = True
         if isinstance(err, DashScopeConnectionError):
-            if task is not None and task.connection.reused and not task.started:
-                _LOGGER.debug("Idle connection was dead; starting on a fresh one")
+            if (
+                task is not None
+                and task.connection.reused
+                and not task.started
+                and self._retries.take_replacement()
+            ):
+                _LOGGER.debug("Kept connection was dead (%s); starting on a fresh one", err)
                 return
             if not self._replay.replayable or not self._retries.take_reconnect():
                 raise err
