@@ -345,6 +345,8 @@ class QwenConnection:
             return
         if self.script.finish_delay:
             await asyncio.sleep(self.script.finish_delay)
+        for frame in self.script.raw_after_finish:
+            await self.ws.send_str(frame)
         held, self.held = self.held, []
         for event_type, fields in held:
             await self._emit(event_type, **fields)

@@ -378,7 +378,7 @@ class _Connection:
         self.started = True
         await self._send("task-started", {})
         for frame in self.script.raw_after_start:
-            await self.ws.send_str(frame)
+            await self.ws.send_str(frame.replace("%TASK_ID%", task_id))
         if self.script.noise:
             await self._send("something-new", {"output": {"hello": 1}})
             await self.ws.send_str(
@@ -435,6 +435,8 @@ class _Connection:
             return
         if script.finish_delay:
             await asyncio.sleep(script.finish_delay)
+        for frame in script.raw_after_finish:
+            await self.ws.send_str(frame.replace("%TASK_ID%", task.task_id))
         assert self.recognizer is not None
         held, self.held = self.held, []
         for sentence in [*held, *self.recognizer.finish()]:

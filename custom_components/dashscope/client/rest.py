@@ -14,9 +14,11 @@ from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
     DashScopeTimeoutError,
+    MessageError,
     service_error,
 )
 from .hotwords import Hotword
+from .messages import object_field, text_field
 
 CUSTOMIZATION_PATH = "/api/v1/services/audio/asr/customization"
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -56,7 +58,7 @@ class HttpApi:
         )
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None  # e.g. a proxy's HTML error page
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             raise DashScopeAuthError(f"API key refused (HTTP {status})")
@@ -66,8 +68,8 @@ class HttpApi:
             or (require is not None and require not in data)
         ):
             details = data if isinstance(data, dict) else {}
-            code = details.get("code") or f"HTTP {status}"
-            raise service_error(str(code), str(details.get("message") or ""))
+            code = text_field(details, "code") or f"HTTP {status}"
+            raise service_error(code, text_field(details, "message"))
         return data
 
     async def send(
@@ -112,7 +114,10 @@ class VocabularyClient:
                 "vocabulary": [entry.to_json() for entry in entries],
             }
         )
-        return str(output["vocabulary_id"])
+        vocabulary_id = text_field(output, "vocabulary_id")
+        if not vocabulary_id:
+            raise MessageError("Malformed vocabulary answer: no vocabulary_id")
+        return vocabulary_id
 
     async def update(self, vocabulary_id: str, entries: Iterable[Hotword]) -> None:
         """Replace a vocabulary's entries."""
@@ -133,9 +138,14 @@ class VocabularyClient:
         output = await self._call(
             {"action": "list_vocabulary", "prefix": prefix, "page_index": 0, "page_size": 100}
         )
-        return list(output.get("vocabulary_list") or [])
+        found = output.get("vocabulary_list") or []
+        if not isinstance(found, list) or not all(
+            isinstance(row, dict) and text_field(row, "vocabulary_id") for row in found
+        ):
+            raise MessageError("Malformed vocabulary list")
+        return found
 
     async def _call(self, request_input: dict[str, Any]) -> dict[str, Any]:
         body = {"model": "speech-biasing", "input": request_input}
         data = await self._api.request("POST", CUSTOMIZATION_PATH, json_body=body, require="output")
-        return dict(data["output"] or {})
+        return object_field(data, "output", "vocabulary answer")
