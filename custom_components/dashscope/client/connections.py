@@ -166,6 +166,7 @@ class ConnectionPool:
 
     async def _connect(self, url: str) -> aiohttp.ClientWebSocketResponse:
         self.handshakes += 1
+        failure: DashScopeError
         try:
             return await self._http.ws_connect(
                 url,

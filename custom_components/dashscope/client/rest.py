@@ -13,6 +13,7 @@ from .endpoints import Endpoint
 from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
+    DashScopeError,
     DashScopeTimeoutError,
     MessageError,
     service_error,
@@ -53,8 +54,9 @@ class HttpApi:
             self._endpoint.http_base_url + path,
             what=path,
             json=json_body,
-            headers=self._endpoint.headers(self._api_key) | (headers or {}),
+            headers=headers or {},
             params=params,
+            authenticated=True,
         )
         try:
             data = json.loads(text)
@@ -79,22 +81,35 @@ class HttpApi:
         *,
         what: str,
         client_timeout: aiohttp.ClientTimeout = _TIMEOUT,
+        headers: dict[str, str] | None = None,
+        authenticated: bool = False,
         **kwargs: Any,
     ) -> tuple[int, str]:
         """Return the status and body of one request; transport failures become errors here.
 
         Also for the URLs the service hands out (the upload host, result files), which take
-        no key: `what` names the request in the error, never the URL's signature.
+        no key (`authenticated` False): `what` names the request in the error, never the
+        URL's signature. The key is added in the call itself, so that no local variable of
+        a frame in an error's traceback holds it.
         """
+        failure: DashScopeError
         try:
             async with self._http.request(
-                method, url, timeout=client_timeout, **kwargs
+                method,
+                url,
+                timeout=client_timeout,
+                headers=(self._endpoint.headers(self._api_key) if authenticated else {})
+                | (headers or {}),
+                **kwargs,
             ) as response:
                 return response.status, await response.text()
-        except TimeoutError as err:
-            raise DashScopeTimeoutError(f"{what} did not answer") from err
+        except TimeoutError:
+            failure = DashScopeTimeoutError(f"{what} did not answer")
         except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(f"{what} failed: {err.__class__.__name__}") from err
+            failure = DashScopeConnectionError(f"{what} failed: {err.__class__.__name__}")
+        # Raised outside the handler: aiohttp's errors carry the request's headers (the key)
+        # in their repr, so they must be neither the cause nor the context of ours.
+        raise failure
 
 
 class VocabularyClient:
