@@ -244,15 +244,22 @@ async def test_idle_connection_expires(
 async def test_dead_idle_connection_is_replaced_transparently(
     hass: HomeAssistant, fast_client: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    """The service closed the idle connection; the next utterance notices and starts afresh."""
+    """The service closed the idle connection: the pool notices while it is idle (it is no
+    longer counted as open), and the next utterance starts on a fresh one."""
     assert (await recognize(hass)).result is SpeechResultState.SUCCESS
-    dashscope_server.idle_timeout = 0.05
+    pool = fast_client.runtime_data.client.connections
+    assert pool.open_connections == 1
     await dashscope_server.stop_idle_connections()
+    for _ in range(100):
+        if not pool.open_connections:
+            break
+        await asyncio.sleep(0.01)
+    assert pool.open_connections == 0
     result = await recognize(hass)
     assert result.text == TEXT
     stats = fast_client.runtime_data.recognitions[-1]
-    assert stats.reused_connection
-    assert stats.attempts == 2
+    assert not stats.reused_connection
+    assert stats.attempts == 1
     assert stats.retried_after == [], "not counted as a retry"
     # The replay budget is intact: a drop in the same utterance would still be replayed.
     assert bytes(dashscope_server.tasks[-1].audio) == AUDIO

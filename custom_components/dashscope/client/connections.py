@@ -40,6 +40,7 @@ class Connection:
     start_seconds: float | None = None  # its first task's start round trip (sent to started)
     idle_since: float = field(default=0.0)
     spent: bool = False  # its protocol allows no further task (the realtime protocol's session)
+    watch: asyncio.Task[None] | None = None  # reads it while idle, to notice its end
 
     @property
     def reused(self) -> bool:
@@ -101,11 +102,13 @@ class ConnectionPool:
         expired = [c for c in self._idle if c.closed or now - c.idle_since > self.idle_seconds]
         for connection in expired:
             self._idle.remove(connection)
+            await _unwatch(connection)
             await connection.ws.close()
         idle = [c for c in self._idle if c.url == url]
         if idle and not fresh:
             connection = idle[-1]
             self._idle.remove(connection)
+            await _unwatch(connection)
         else:
             connection = Connection(await self._connect(url), url)
         self._busy.add(connection)
@@ -122,6 +125,25 @@ class ConnectionPool:
         elif not connection.closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
+            connection.watch = asyncio.create_task(
+                self._watch(connection), name="dashscope idle connection"
+            )
+
+    async def _watch(self, connection: Connection) -> None:
+        """Read an idle connection: all it can hear is its end (the service's close, a drop).
+
+        A connection that ended is closed and leaves the pool at once, so it is neither
+        counted as open nor handed to the next utterance.
+        """
+        try:
+            message = await connection.ws.receive()
+        except Exception as err:  # noqa: BLE001 - whatever the read raised, the connection is done
+            _LOGGER.debug("Idle connection failed: %r", err)
+        else:
+            _LOGGER.debug("Idle connection ended (%s)", message.type.name)
+        if connection in self._idle:
+            self._idle.remove(connection)
+        await connection.ws.close()
 
     async def discard(self, connection: Connection) -> None:
         """Close a connection that must not be used again."""
@@ -150,6 +172,7 @@ class ConnectionPool:
         """Close the idle connections (the next utterance opens a new one)."""
         idle, self._idle = self._idle, []
         for connection in idle:
+            await _unwatch(connection)
             await connection.ws.close()
 
     async def close(self) -> None:
@@ -162,6 +185,7 @@ class ConnectionPool:
         self._idle.clear()
         self._busy.clear()
         for connection in connections:
+            await _unwatch(connection)
             await connection.ws.close()
 
     async def _connect(self, url: str) -> aiohttp.ClientWebSocketResponse:
@@ -180,6 +204,14 @@ class ConnectionPool:
         # Raised outside the handler: aiohttp's error carries the request's headers (the key)
         # in its repr, so it must be neither the cause nor the context of ours.
         raise failure
+
+
+async def _unwatch(connection: Connection) -> None:
+    """Stop reading an idle connection (it is taken, or closed)."""
+    watch, connection.watch = connection.watch, None
+    if watch is not None and not watch.done():
+        watch.cancel()
+        await asyncio.gather(watch, return_exceptions=True)
 
 
 def _handshake_error(status: int) -> DashScopeError:
