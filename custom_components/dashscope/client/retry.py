@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import DashScopeConnectionError, DashScopeError, DashScopeThrottledError
+
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
@@ -36,8 +38,16 @@ class RetryPolicy:
     replay_seconds: float = 60.0  # audio kept for a replay; longer utterances cannot replay
 
 
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Another attempt: what it recovers from (None: a free replacement) and when."""
+
+    reason: str | None
+    backoff: float = 0.0
+
+
 class RetryBudget:
-    """The retries one utterance has left."""
+    """The retries one utterance (or one validation) has left, and who deserves one."""
 
     def __init__(self, policy: RetryPolicy) -> None:
         """Start with the whole policy."""
@@ -45,6 +55,33 @@ class RetryBudget:
         self._reconnects = policy.reconnects
         self._throttle_retries = policy.throttle_retries
         self._replacements = policy.replacements
+
+    def spend(
+        self,
+        err: DashScopeError,
+        *,
+        dead_kept: bool,
+        replayable: bool,
+        now: float,
+        deadline: float | None,
+    ) -> Retry:
+        """Return the retry `err` deserves, or raise `err` when the budget has none for it.
+
+        A kept connection found dead before its task started costs the free replacement, a
+        lost connection the reconnect, throttling the throttled retry (after its backoff,
+        if `deadline` leaves room); all but the first need the audio to be replayable.
+        Anything else ends the utterance: the number of attempts is fixed, whatever fails.
+        """
+        if isinstance(err, DashScopeConnectionError):
+            if dead_kept and self.take_replacement():
+                return Retry(None)
+            if replayable and self.take_reconnect():
+                return Retry("ConnectionLost")
+        elif isinstance(err, DashScopeThrottledError) and replayable:
+            backoff = self.take_throttle_retry(now, deadline)
+            if backoff is not None:
+                return Retry(err.code, backoff)
+        raise err
 
     def take_replacement(self) -> bool:
         """Use the free replacement of a dead kept connection; return False when used."""

@@ -3,8 +3,10 @@
 Audio is cut into ~100 ms frames and kept (up to `RetryPolicy.replay_seconds`) while it is sent.
 If the connection drops mid-utterance, or the service throttles, a new task is started on a
 fresh connection and this utterance's audio is replayed from the start, so no audio is lost.
-A reused connection that turns out to be dead is replaced without counting as a retry.
-After the audio ends, everything is bounded by one deadline (`Timeouts.finish`).
+How tasks are started, and which failure deserves another one, is `TaskStarter`'s job: the
+number of attempts is fixed and the start deadline runs from the first. After the audio ends,
+everything is bounded by one deadline (`Timeouts.finish`); final text that arrived is kept
+even when the task's end does not come.
 """
 
 from __future__ import annotations
@@ -24,29 +26,21 @@ from .audio import (
 )
 from .connections import ConnectionPool
 from .endpointing import Endpointing
-from .endpoints import Protocol
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeThrottledError,
     DashScopeTimeoutError,
 )
 from .messages import RecognitionParameters
-from .qwen import QwenRealtimeTask
-from .realtime import RecognitionTask
 from .replay import ReplayBuffer
-from .retry import RetryBudget, RetryPolicy, Timeouts
+from .retry import RetryPolicy, Timeouts
+from .starter import TaskStarter
 from .stats import RecognitionStats
 from .task import SocketTask
 from .transcript import Transcript
 from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
-# Each protocol's task: a new family is a new protocol module and a row here.
-_TASKS: dict[Protocol, type[SocketTask]] = {
-    Protocol.INFERENCE: RecognitionTask,
-    Protocol.REALTIME: QwenRealtimeTask,
-}
 
 
 class RecognitionSession:
@@ -65,7 +59,6 @@ class RecognitionSession:
         self._pool = pool
         self.parameters = parameters
         self._timeouts = timeouts
-        self._policy = policy
         self._keep_connection = keep_connection
         self._pcm = parameters.audio_format == "pcm"
         self._framer = AudioFramer(
@@ -79,21 +72,20 @@ class RecognitionSession:
         self._replay = ReplayBuffer(int(policy.replay_seconds * self._bytes_per_second))
         self._task: SocketTask | None = None
         self._closed_task: SocketTask | None = None
-        self._task_class = _TASKS[parameters.protocol]
-        self._url = pool.url(parameters.protocol, parameters.model)
         self._lock = asyncio.Lock()
         self._audio_done = False
         self._deadline: float | None = None
         self._aborted: DashScopeError | None = None
         self._closed = False
         self._finish_in_background = False  # set by finish_early
-        self._retries = RetryBudget(policy)
-        # A session that will not keep its connection (a validation) never takes a pooled one.
-        self._fresh = not keep_connection
         self._started_at = 0.0
         self._audio_end_at: float | None = None
         self._answered_at: float | None = None
         self.stats = RecognitionStats(parameters.model)
+        # A session that will not keep its connection (a validation) never takes a pooled one.
+        self._starter = TaskStarter(
+            pool, parameters, timeouts, policy, self.stats, fresh=not keep_connection
+        )
 
     @property
     def task_id(self) -> str | None:
@@ -269,70 +261,27 @@ class RecognitionSession:
                 if self._deadline is not None:
                     deadline = min(deadline, self._deadline)
                 try:
-                    task = await self._attempt(deadline)
+                    task = await self._starter.attempt(deadline)
                 except DashScopeError as err:
-                    failed = self._task
-                    await self._drop_task()
-                    await self._before_retry(err, failed)
+                    await self._before_retry(err, self._starter.failed)
                     continue
+                self._task = task
+                self._replay.rewind()  # the new task gets the whole utterance
                 if self._deadline is not None:
                     task.set_deadline(self._deadline)
                 await self._pump()
                 return
 
-    async def _attempt(self, deadline: float) -> SocketTask:
-        """Take a kept connection (or open one) and start a task on it by `deadline`."""
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout_at(deadline):
-                connection = await self._pool.acquire(fresh=self._fresh, url=self._url)
-        except TimeoutError:
-            raise self._start_timeout() from None
-        task = self._task_class(connection, self.parameters)
-        self._task = task
-        self._replay.rewind()
-        self.stats.attempts += 1
-        self.stats.task_id = task.task_id
-        if self.stats.attempts == 1:
-            self.stats.reused_connection = connection.reused
-        # A kept connection proves itself quickly: a silent (half-open) one is replaced.
-        warm = None
-        if connection.reused:
-            warm = self._timeouts.warm_start_bound(connection.start_seconds)
-            if loop.time() + warm >= deadline:
-                warm = None
-        try:
-            async with asyncio.timeout_at(deadline if warm is None else loop.time() + warm):
-                await task.start()
-        except TimeoutError:
-            if warm is not None:
-                raise DashScopeConnectionError(
-                    f"The kept connection did not answer within {warm:.2f} s"
-                ) from None
-            raise self._start_timeout() from None
-        self.stats.task_id = task.task_id  # the service may name it on start
-        return task
-
-    def _start_timeout(self) -> DashScopeTimeoutError:
-        return DashScopeTimeoutError(
-            f"The recognition did not start within {self._timeouts.start:g} s"
-        )
-
     async def _drop_task(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            self._note_first_result(task)
+            self.stats.note_first_result(task.first_result_at, self._started_at)
             await self._pool.discard(task.connection)
-
-    def _note_first_result(self, task: SocketTask | None) -> None:
-        if task is not None and task.first_result_at is not None:
-            seconds = task.first_result_at - self._started_at
-            if self.stats.first_result_seconds is None:
-                self.stats.first_result_seconds = seconds
 
     def _record_timings(self, task: SocketTask | None) -> None:
         """Fill the timings however the utterance ended (answered, ended early, failed)."""
-        self._note_first_result(task)
+        if task is not None:
+            self.stats.note_first_result(task.first_result_at, self._started_at)
         if self._audio_end_at is not None:
             end = self._answered_at or asyncio.get_running_loop().time()
             self.stats.finalize_seconds = max(0.0, end - self._audio_end_at)
@@ -341,30 +290,6 @@ class RecognitionSession:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""
         if self._aborted is not None:
             raise self._aborted from err
-        self._fresh = True
-        if isinstance(err, DashScopeConnectionError):
-            if (
-                task is not None
-                and task.connection.reused
-                and not task.started
-                and self._retries.take_replacement()
-            ):
-                _LOGGER.debug("Kept connection was dead (%s); starting on a fresh one", err)
-                return
-            if not self._replay.replayable or not self._retries.take_reconnect():
-                raise err
-            self.stats.retried_after.append("ConnectionLost")
-            _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
-            return
-        if isinstance(err, DashScopeThrottledError):
-            now = asyncio.get_running_loop().time()
-            if (
-                not self._replay.replayable
-                or (backoff := self._retries.take_throttle_retry(now, self._deadline)) is None
-            ):
-                raise err
-            self.stats.retried_after.append(err.code)
-            _LOGGER.debug("Throttled (%s); retrying in %g s", err.code, backoff)
-            await asyncio.sleep(backoff)
-            return
-        raise err
+        await self._starter.before_retry(
+            err, task, replayable=self._replay.replayable, deadline=self._deadline
+        )
