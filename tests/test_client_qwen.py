@@ -211,10 +211,13 @@ async def test_unknown_model_and_refused_key(
 async def test_a_stalled_finish_is_bounded(
     http: aiohttp.ClientSession, dashscope_server: RunningServer
 ) -> None:
-    dashscope_server.queue(TaskScript(stall_finish=True))
+    """A final that never comes (no `.completed`, no `session.finished`) is a timeout."""
+    dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     client = make_client(http, dashscope_server, finish=0.3)
+    started = time.monotonic()
     with pytest.raises(DashScopeTimeoutError):
         await recognize(client, tone(0.5), QWEN)
+    assert time.monotonic() - started < 2
 
 
 async def test_the_service_vad_ends_a_voice_command(

@@ -220,8 +220,22 @@ async def test_stall_before_task_started_is_bounded(http, dashscope_server: Runn
     assert dashscope_server.violations == []
 
 
-async def test_stall_after_finish_is_bounded(http, dashscope_server: RunningServer) -> None:
+async def test_missing_task_finished_after_the_finals_keeps_the_text(
+    http, dashscope_server: RunningServer
+) -> None:
+    """Every sentence ended; only `task-finished` never comes: the text, after the deadline."""
     dashscope_server.queue(TaskScript(stall_finish=True))
+    started = time.monotonic()
+    transcript, _ = await recognize(make_client(http, dashscope_server, finish=0.3), tone(0.5))
+    assert transcript.text == "打开客厅的灯。"
+    assert time.monotonic() - started < 3
+    assert dashscope_server.tasks[0].finish_received
+    assert len(dashscope_server.tasks) == 1, "no replay"
+
+
+async def test_a_final_that_never_comes_is_a_timeout(http, dashscope_server: RunningServer) -> None:
+    """A sentence still partial when the deadline passes is not passed off as final."""
+    dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     started = time.monotonic()
     with pytest.raises(DashScopeTimeoutError):
         await recognize(make_client(http, dashscope_server, finish=0.3), tone(0.5))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from custom_components.dashscope.client import (
     AudioFramer,
     DashScopeAuthError,
     DashScopeBadAudioError,
+    DashScopeConnectionError,
     DashScopeModelNotFoundError,
     DashScopeNoSpeechError,
     DashScopeQuotaError,
@@ -45,7 +47,7 @@ from custom_components.dashscope.client.messages import (
     parse_event,
 )
 from custom_components.dashscope.client.replay import ReplayBuffer
-from custom_components.dashscope.client.retry import RetryBudget, RetryPolicy
+from custom_components.dashscope.client.retry import Retry, RetryBudget, RetryPolicy, Timeouts
 from custom_components.dashscope.client.transcript import join_sentences
 
 from .audio import tone, wav_header
@@ -217,7 +219,8 @@ def test_raw_pcm_passes_through() -> None:
 def test_truncated_wav_header_is_not_audio() -> None:
     stripper = WavStripper()
     assert stripper.feed(wav_header(0)[:20]) == b""
-    assert stripper.finish() == b""
+    with pytest.raises(UnsupportedAudioError, match="without its data chunk"):
+        stripper.finish()
 
 
 @pytest.mark.parametrize("bits", [8, 24])
@@ -421,3 +424,46 @@ def test_retry_budget_spends_each_retry_once() -> None:
     assert budget.take_throttle_retry(now=10.0, deadline=10.4) is None, "too late for a backoff"
     assert budget.take_throttle_retry(now=10.0, deadline=None) == 0.5
     assert budget.take_throttle_retry(now=10.0, deadline=None) is None
+
+
+def test_retry_budget_gives_each_failure_a_fixed_number_of_attempts() -> None:
+    """Whatever fails, and however often: 4 tasks at most (first, replacement, reconnect,
+    throttled retry); anything else is final at once."""
+    budget = RetryBudget(RetryPolicy(throttle_backoff=0.5))
+    lost = DashScopeConnectionError("closed before the task started")
+    throttled = service_error("Throttling.RateQuota", "slow down")
+    spend = functools.partial(budget.spend, replayable=True, now=0.0, deadline=None)
+    assert spend(lost, dead_kept=True) == Retry(None), "a dead kept connection: free"
+    assert spend(lost, dead_kept=True) == Retry("ConnectionLost"), "only once free"
+    with pytest.raises(DashScopeConnectionError):
+        spend(lost, dead_kept=False)
+    assert spend(throttled, dead_kept=False) == Retry("Throttling.RateQuota", 0.5)
+    with pytest.raises(DashScopeThrottledError):
+        spend(throttled, dead_kept=False)
+    with pytest.raises(MessageError):
+        RetryBudget(RetryPolicy()).spend(
+            MessageError("bad"), dead_kept=True, replayable=True, now=0.0, deadline=None
+        )
+
+
+def test_audio_that_cannot_be_replayed_gets_no_reconnect() -> None:
+    budget = RetryBudget(RetryPolicy())
+    with pytest.raises(DashScopeConnectionError):
+        budget.spend(
+            DashScopeConnectionError("lost"),
+            dead_kept=False,
+            replayable=False,
+            now=0.0,
+            deadline=None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("start_seconds", "bound"),
+    [(None, 0.6), (0.01, 0.25), (0.1, 0.4), (0.5, 0.6)],
+    ids=["unmeasured", "fast-link-floor", "four-round-trips", "slow-link-cap"],
+)
+def test_a_kept_connection_has_a_short_warm_start_bound(
+    start_seconds: float | None, bound: float
+) -> None:
+    assert Timeouts().warm_start_bound(start_seconds) == pytest.approx(bound)

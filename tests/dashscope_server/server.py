@@ -17,7 +17,7 @@ import contextlib
 from dataclasses import dataclass, field
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
@@ -179,6 +179,10 @@ class DashScopeServer:
         self.idle_timeout = 60.0  # no new task on an open connection
         self.audio_timeout = 23.0  # no audio during a task (realtime: no client event)
         self.close_after_finish = 1.0  # realtime: the wait for the client to close when done
+        # A misbehaving service, for every new connection: "close" right after accepting it,
+        # "abort" its TCP connection, or send a frame over the client's limit ("oversize").
+        self.connection_fault: Literal["close", "abort", "oversize"] | None = None
+        self.muted = False  # every open connection swallows all (a half-open socket)
         self._sockets: set[web.WebSocketResponse] = set()
         self._stopping = asyncio.Event()  # ends a slow handshake when the server stops
         self._connections: dict[web.WebSocketResponse, _Connection | QwenConnection] = {}
@@ -222,17 +226,33 @@ class DashScopeServer:
         for ws in list(self._sockets):
             await ws.close()
 
+    def mute(self) -> None:
+        """Let every open connection go silent: frames in, nothing out, never closed."""
+        for connection in self._connections.values():
+            connection.muted = True
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         ws = await self._upgrade(request)
-        if isinstance(ws, web.WebSocketResponse):
+        if isinstance(ws, web.WebSocketResponse) and not await self._fault(request, ws):
             await self._serve(ws, _Connection(self, ws, self.connections))
         return ws
 
     async def _handle_realtime(self, request: web.Request) -> web.StreamResponse:
         ws = await self._upgrade(request)
-        if isinstance(ws, web.WebSocketResponse):
+        if isinstance(ws, web.WebSocketResponse) and not await self._fault(request, ws):
             await self._serve(ws, QwenConnection(self, ws, request, self.connections))
         return ws
+
+    async def _fault(self, request: web.Request, ws: web.WebSocketResponse) -> bool:
+        """Misbehave on a new connection as `connection_fault` says; return True if it did."""
+        fault = self.connection_fault
+        if fault == "oversize":
+            await ws.send_str("x" * (4 * 1024 * 1024 + 1))
+        if fault == "abort" and request.transport is not None:
+            request.transport.abort()
+        elif fault is not None:
+            await ws.close()
+        return fault is not None
 
     async def _upgrade(self, request: web.Request) -> web.StreamResponse:
         """Answer the handshake as the service does: refused, unauthorized, or a WebSocket."""
@@ -277,6 +297,7 @@ class _Connection:
         self.recognizer: Recognizer | None = None
         self.started = False
         self.frames = 0
+        self.muted = False
 
     async def run(self) -> None:
         while True:
@@ -287,6 +308,8 @@ class _Connection:
                 if self.started and self.task is not None:
                     await self._fail("CLIENT_ERROR", "request timeout after 23 seconds.")
                 return
+            if self.muted and message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                continue
             try:
                 if message.type is WSMsgType.TEXT:
                     await self._on_text(message.data)
@@ -354,6 +377,8 @@ class _Connection:
             return
         self.started = True
         await self._send("task-started", {})
+        for frame in self.script.raw_after_start:
+            await self.ws.send_str(frame.replace("%TASK_ID%", task_id))
         if self.script.noise:
             await self._send("something-new", {"output": {"hello": 1}})
             await self.ws.send_str(
@@ -410,10 +435,14 @@ class _Connection:
             return
         if script.finish_delay:
             await asyncio.sleep(script.finish_delay)
+        for frame in script.raw_after_finish:
+            await self.ws.send_str(frame.replace("%TASK_ID%", task.task_id))
         assert self.recognizer is not None
         held, self.held = self.held, []
         for sentence in [*held, *self.recognizer.finish()]:
             await self._result(sentence)
+        if script.drop_before_finished:
+            raise _DropConnection
         if script.stall_finish:
             return
         task.finished = True

@@ -37,6 +37,7 @@ from .errors import (
     DashScopeThrottledError,
     DashScopeTimeoutError,
     DashScopeVocabularyMissingError,
+    MessageError,
     UnsupportedAudioError,
 )
 from .hotwords import Context, Hotword, Vocabulary, build_context, build_vocabulary, parse_phrases
@@ -76,6 +77,7 @@ __all__ = [
     "HintRule",
     "Hotword",
     "InvalidEndpointError",
+    "MessageError",
     "ModelInfo",
     "PcmConverter",
     "Protocol",

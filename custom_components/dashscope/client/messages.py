@@ -14,11 +14,49 @@ from typing import Any
 import uuid
 
 from .endpoints import Protocol
-from .errors import DashScopeError
+from .errors import MessageError
+
+# What reading a frame of an unforeseen shape can raise; each becomes a MessageError.
+MALFORMED = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 
-class MessageError(DashScopeError):
-    """A server message could not be understood."""
+def load_object(text: str, what: str) -> dict[str, Any]:
+    """Return the JSON object of a frame or answer; anything else is a MessageError.
+
+    Not JSON, nested too deep for the parser, a number too long, or not an object: the
+    service's answer cannot be read, and says so as a DashScope error.
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise MessageError(f"Malformed {what}: {text[:200]!r}")
+    return data
+
+
+def object_field(data: dict[str, Any], key: str, what: str) -> dict[str, Any]:
+    """Return `data[key]` when it is an object, {} when absent or null; else a MessageError."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MessageError(f"Malformed {what}: {key} is {type(value).__name__}, not an object")
+    return value
+
+
+def text_field(data: dict[str, Any], key: str) -> str:
+    """Return `data[key]` when it is text; any other value counts as absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def new_task_id() -> str:
@@ -112,13 +150,13 @@ class Sentence:
         end_time = _optional_int(data.get("end_time"))
         confidence = data.get("emo_confidence")
         return cls(
-            text=str(data.get("text") or ""),
+            text=text_field(data, "text"),
             begin_time=_optional_int(data.get("begin_time")),
             end_time=end_time,
             # Sources disagree on the final signal: either one counts.
-            is_final=bool(data.get("sentence_end")) or end_time is not None,
-            heartbeat=bool(data.get("heartbeat")),
-            emo_tag=data.get("emo_tag") or None,
+            is_final=data.get("sentence_end") is True or end_time is not None,
+            heartbeat=data.get("heartbeat") is True,
+            emo_tag=text_field(data, "emo_tag") or None,
             emo_confidence=_optional_number(confidence),
         )
 
@@ -168,15 +206,20 @@ class UnknownEvent:
 
 
 def parse_event(text: str) -> ServerEvent | UnknownEvent:
-    """Parse one text frame from the server."""
+    """Parse one text frame from the server; a frame that cannot be read is a MessageError."""
+    data = load_object(text, "server message")
     try:
-        data = json.loads(text)
-        header = data["header"]
-        event = str(header["event"])
-    except (ValueError, KeyError, TypeError) as err:
-        raise MessageError(f"Malformed server message: {text[:200]!r}") from err
-    task_id = str(header.get("task_id") or "")
-    payload = data.get("payload") or {}
+        return _event(data)
+    except MALFORMED:  # a shape the checks below did not foresee
+        raise MessageError(f"Malformed server message: {text[:200]!r}") from None
+
+
+def _event(data: dict[str, Any]) -> ServerEvent | UnknownEvent:
+    header = object_field(data, "header", "server message")
+    event = header.get("event")
+    if not isinstance(event, str):
+        raise MessageError("Malformed server message: no header.event")
+    task_id = text_field(header, "task_id")
     if event == "task-started":
         return TaskStarted(task_id)
     if event == "task-finished":
@@ -184,11 +227,12 @@ def parse_event(text: str) -> ServerEvent | UnknownEvent:
     if event == "task-failed":
         return TaskFailed(
             task_id,
-            code=str(header.get("error_code") or "UnknownError"),
-            message=str(header.get("error_message") or ""),
+            code=text_field(header, "error_code") or "UnknownError",
+            message=text_field(header, "error_message"),
         )
     if event == "result-generated":
-        sentence = (payload.get("output") or {}).get("sentence")
+        payload = object_field(data, "payload", event)
+        sentence = object_field(payload, "output", event).get("sentence")
         if not isinstance(sentence, dict):
             return UnknownEvent(task_id, event, data)
         usage = payload.get("usage")
@@ -202,10 +246,14 @@ def parse_event(text: str) -> ServerEvent | UnknownEvent:
 
 
 def _optional_number(value: Any) -> float | None:
-    """Return a finite JSON number; anything else (null, text, NaN, Infinity) is absent."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """Return a finite JSON number; anything else (null, text, NaN, ±Infinity, 1e400) is absent."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _optional_int(value: Any) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import logging
 
@@ -43,11 +44,11 @@ class RecognitionTask(SocketTask):
 
     async def start(self) -> None:
         """Send `run-task` and wait for `task-started` (the caller bounds the wait)."""
-        self.connection.tasks += 1
+        sent_at = asyncio.get_running_loop().time()
         await self._send_text(RunTask(self.task_id, self.parameters).to_json())
         while not isinstance(await self._next_event(), TaskStarted):
             pass
-        self.started = True
+        self._mark_started(sent_at)
         _LOGGER.debug("Task %s started (%s)", self.task_id, self.parameters.model)
 
     async def send_frame(self, frame: bytes) -> None:
@@ -68,7 +69,7 @@ class RecognitionTask(SocketTask):
         while True:
             event = await self._next_event()
             if isinstance(event, TaskFinished):
-                self.finished = True
+                self._mark_finished()
                 return
             if isinstance(event, ResultGenerated):
                 self._result_seen()

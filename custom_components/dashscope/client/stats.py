@@ -19,3 +19,8 @@ class RecognitionStats:
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
     error_code: str | None = None  # the failure's code (or class), when the recognition failed
     ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller
+
+    def note_first_result(self, first_result_at: float | None, started_at: float) -> None:
+        """Keep the earliest first result of the utterance's tasks (event-loop times)."""
+        if first_result_at is not None and self.first_result_seconds is None:
+            self.first_result_seconds = first_result_at - started_at
