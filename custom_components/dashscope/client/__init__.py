@@ -14,7 +14,13 @@ from .audio import (
 from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
 from .client import DashScopeClient
 from .connections import ConnectionPool
-from .endpointing import Endpointing
+from .endpointing import (
+    NOT_A_COMMAND,
+    CommandKind,
+    CommandMatch,
+    CommandMatcher,
+    Endpointing,
+)
 from .endpoints import (
     REGIONS,
     Deployment,
@@ -52,10 +58,14 @@ from .wav import WavStripper
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "NOT_A_COMMAND",
     "REGIONS",
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
+    "CommandKind",
+    "CommandMatch",
+    "CommandMatcher",
     "ConnectionPool",
     "Context",
     "DashScopeAuthError",

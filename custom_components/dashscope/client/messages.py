@@ -132,6 +132,30 @@ class FinishTask:
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a sentence, with where it lies in the task's audio (ms from its start)."""
+
+    text: str
+    begin_time: int | None = None
+    end_time: int | None = None
+
+    @classmethod
+    def list_from_json(cls, value: Any) -> tuple[Word, ...]:
+        """Parse `sentence.words`; entries that are not objects are skipped."""
+        if not isinstance(value, list):
+            return ()
+        return tuple(
+            cls(
+                text=text_field(word, "text"),
+                begin_time=_optional_int(word.get("begin_time")),
+                end_time=_optional_int(word.get("end_time")),
+            )
+            for word in value
+            if isinstance(word, dict)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of a result, intermediate or final."""
 
@@ -143,6 +167,15 @@ class Sentence:
     emo_tag: str | None = None
     emo_confidence: float | None = None
     language: str | None = None  # the language the service detected, where it says
+    words: tuple[Word, ...] = ()  # the inference protocol reports them, intermediate or final
+
+    @property
+    def last_word_end(self) -> int | None:
+        """Return where the last timed word ends (ms of the task's audio), when reported."""
+        for word in reversed(self.words):
+            if word.end_time is not None:
+                return word.end_time
+        return None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sentence:
@@ -158,6 +191,7 @@ class Sentence:
             heartbeat=data.get("heartbeat") is True,
             emo_tag=text_field(data, "emo_tag") or None,
             emo_confidence=_optional_number(confidence),
+            words=Word.list_from_json(data.get("words")),
         )
 
 

@@ -14,7 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from .audio import AudioInput
-from .endpointing import Endpointing, ends_command
+from .endpointing import Endpointing, SpeechEnd
 from .errors import DashScopeError
 from .transcript import Transcript
 
@@ -32,26 +32,29 @@ async def run_utterance(
     max_bytes = None
     if endpointing.max_seconds is not None and audio.spec.codec == "pcm":
         max_bytes = int(endpointing.max_seconds * audio.spec.bytes_per_second)
+    speech_end = SpeechEnd(endpointing)
     sender = asyncio.create_task(
-        _send_audio(session, stream, audio, max_bytes), name="dashscope audio"
+        _send_audio(session, stream, audio, max_bytes, speech_end), name="dashscope audio"
     )
     try:
-        async for transcript in session.results():
+        async for transcript in _until(session.results(), speech_end.ended):
             yield transcript
             # Once the audio is over (the pipeline ended it, or the cap did) and `finish-task`
             # is out, every sentence up to `task-finished` belongs to the transcript: only
-            # audio still flowing is cut short by the service's end of speech.
-            if (
-                endpointing.on_service_end
-                and not sender.done()
-                and ends_command(transcript, endpointing.min_speech_ms)
-            ):
-                # The answer is here: stop reading the pipeline's audio and return now; the
-                # task finishes in the background and the connection stays reusable.
-                session.stats.ended_by = "service"
-                await _stop(sender)
-                await session.finish_early()
+            # audio still flowing is cut short by the end of speech.
+            if not sender.done():
+                speech_end.heard(transcript, session.audio_ms or 0)
+            if speech_end.ended.is_set():
                 break
+        if speech_end.ended.is_set() and not sender.done():
+            # The answer is here: stop reading the pipeline's audio and return now; the
+            # task finishes in the background and the connection stays reusable.
+            session.stats.ended_by = speech_end.ended_by
+            if speech_end.command is not None:
+                session.stats.command = speech_end.command.name
+                session.answer_text = speech_end.command_text
+            await _stop(sender)
+            await session.finish_early()
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     except DashScopeError as err:
@@ -59,6 +62,39 @@ async def run_utterance(
         raise
     finally:
         await _stop(sender)
+        await speech_end.close()
+
+
+async def _until(
+    results: AsyncIterator[Transcript], ended: asyncio.Event
+) -> AsyncIterator[Transcript]:
+    """Yield `results` until they end or `ended` is set, whichever comes first.
+
+    A silence long enough ends a complete command while no result is coming: the wait for
+    the next one is then given up (the task is finished in the background).
+    """
+    waiter = asyncio.ensure_future(ended.wait())
+    try:
+        while not ended.is_set():
+            step = asyncio.ensure_future(anext(results))
+            await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                step.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await step
+                return
+            try:
+                transcript = step.result()
+            except StopAsyncIteration:
+                return
+            yield transcript
+    finally:
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        aclose = getattr(results, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _stop(sender: asyncio.Task[bool]) -> None:
@@ -73,6 +109,7 @@ async def _send_audio(
     stream: AsyncIterable[bytes],
     audio: AudioInput,
     max_bytes: int | None,
+    speech_end: SpeechEnd,
 ) -> bool:
     """Forward the audio as it arrives, then finish the task; return True if the cap ended it."""
     capped = False
@@ -81,6 +118,8 @@ async def _send_audio(
         async for chunk in stream:
             if data := audio.feed(chunk):
                 await session.send_audio(data)
+                if (sent_ms := session.audio_ms) is not None:
+                    speech_end.audio_sent(sent_ms)
             received += len(chunk)
             if max_bytes is not None and received >= max_bytes:
                 capped = True
