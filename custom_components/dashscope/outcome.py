@@ -88,6 +88,35 @@ def async_recognition_done(
             )
         return record
     async_model_works(hass, recognizer.recognizer_id)
-    if publish and record.text:
+    if publish and session.answer_text is not None:
+        # A complete command answered before its final result: automations get the final
+        # text once the task has finished in the background.
+        hass.async_create_background_task(
+            _async_publish_final(hass, recognizer, session, entity_id=entity_id, language=language),
+            "dashscope final transcript",
+        )
+    elif publish and record.text:
         async_publish(hass, record)
     return record
+
+
+async def _async_publish_final(
+    hass: HomeAssistant,
+    recognizer: Recognizer,
+    session: RecognitionSession,
+    *,
+    entity_id: str,
+    language: str,
+) -> None:
+    """Publish the transcript of a session that finishes in the background, once it has."""
+    await session.finished()  # bounded by the finish deadline; failures end it too
+    record = TranscriptRecord.from_transcript(
+        session.transcript,
+        entity_id=entity_id,
+        recognizer_id=recognizer.recognizer_id,
+        language=language,
+        model=recognizer.model.name,
+        audio_seconds=session.stats.audio_seconds,
+    )
+    if record.text:
+        async_publish(hass, record)

@@ -28,11 +28,14 @@ from .client import (
 from .client.parameters import PARAMETERS, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_COMMAND_END,
+    CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
+    DEFAULT_COMMAND_SILENCE,
     SUBENTRY_RECOGNIZER,
 )
 
@@ -52,6 +55,8 @@ def default_recognizer(model: str) -> dict[str, Any]:
         CONF_LANGUAGE_HINTS: [],
         CONF_AUTO_LANGUAGE: False,
         CONF_END_OF_SPEECH: END_OF_SPEECH_DEFAULT,
+        CONF_COMMAND_END: END_OF_SPEECH_DEFAULT,
+        CONF_COMMAND_SILENCE: DEFAULT_COMMAND_SILENCE,
     }
     data.update(
         {
@@ -125,6 +130,12 @@ class Recognizer:
         """Read a recognizer subentry once."""
         model = model_info(subentry.data[CONF_MODEL])
         end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
+        # Engines set up before this setting existed keep ending as they did.
+        command_silence = (
+            int(subentry.data.get(CONF_COMMAND_SILENCE, DEFAULT_COMMAND_SILENCE))
+            if subentry.data.get(CONF_COMMAND_END, False)
+            else None
+        )
         return cls(
             recognizer_id=subentry.subentry_id,
             title=subentry.title,
@@ -132,7 +143,9 @@ class Recognizer:
             extra_hints=tuple(subentry.data.get(CONF_LANGUAGE_HINTS, [])),
             auto_language=bool(subentry.data.get(CONF_AUTO_LANGUAGE, False)),
             options=task_options(model.parameters, dict(subentry.data)),
-            endpointing=Endpointing.for_voice_commands(on_service_end=end_of_speech),
+            endpointing=Endpointing.for_voice_commands(
+                on_service_end=end_of_speech, command_silence_ms=command_silence
+            ),
             phrases=str(subentry.data.get(CONF_HOTWORDS, "")),
             exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),
             client=client,

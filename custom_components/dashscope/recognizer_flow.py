@@ -33,12 +33,15 @@ from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_COMMAND_END,
+    CONF_COMMAND_SILENCE,
     CONF_CUSTOM_MODEL,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
+    DEFAULT_COMMAND_SILENCE,
 )
 from .failures import form_errors
 from .hotwords import takes_phrases
@@ -144,6 +147,15 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
         # Only these models use more than the pipeline's language: elsewhere the field does nothing.
         fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
     fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
+    fields[vol.Optional(CONF_COMMAND_END, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
+    fields[vol.Optional(CONF_COMMAND_SILENCE, default=DEFAULT_COMMAND_SILENCE)] = vol.All(
+        NumberSelector(
+            NumberSelectorConfig(
+                min=100, max=1000, step=50, unit_of_measurement="ms", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Coerce(int),
+    )
     if takes_phrases(model, region):
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)

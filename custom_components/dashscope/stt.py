@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable
+import dataclasses
 import time
 from typing import Any
 
@@ -21,8 +22,10 @@ from homeassistant.components.stt import (
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.start import async_at_started
 
-from .client import AudioInput, AudioSpec, DashScopeError, service_sample_rate
+from .client import AudioInput, AudioSpec, DashScopeError, Endpointing, service_sample_rate
+from .commands import HomeCommands
 from .const import LOGGER
 from .entity import DashScopeEntity
 from .outcome import async_recognition_done, start_recognition
@@ -65,6 +68,29 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._runtime = entry.runtime_data
         self._recognizer = recognizer
+        self._commands: HomeCommands | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Load the language's commands once Home Assistant has started (not in an utterance)."""
+        await super().async_added_to_hass()
+        if self._recognizer.endpointing.command_silence_ms is None:
+            return
+        commands = self._commands = HomeCommands(self.hass)
+        language = self._recognizer.default_language(self.hass)
+
+        async def prepare(hass: HomeAssistant) -> None:
+            hass.async_create_background_task(
+                commands.async_prepare(language), "dashscope prepare commands"
+            )
+
+        self.async_on_remove(async_at_started(self.hass, prepare))
+
+    def _endpointing(self, language: str) -> Endpointing:
+        """Return this utterance's end of speech: with the home's commands when asked."""
+        endpointing = self._recognizer.endpointing
+        if self._commands is None or not self._commands.available:
+            return endpointing
+        return dataclasses.replace(endpointing, matcher=self._commands.matcher(language))
 
     @property
     def audio_processing(self) -> Any:
@@ -174,7 +200,8 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         try:
             async with session:
                 shown = None
-                async for transcript in session.stream(stream, audio, recognizer.endpointing):
+                endpointing = self._endpointing(language)
+                async for transcript in session.stream(stream, audio, endpointing):
                     if transcript.text != shown:  # a sentence ending may not change the text
                         shown = transcript.text
                         yield shown
@@ -205,4 +232,5 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             session.audio_bytes,
             time.monotonic() - started,
         )
-        yield SpeechResult(record.text, SpeechResultState.SUCCESS)
+        # A complete command answers with the words that matched (its final adds only marks).
+        yield SpeechResult(session.answer_text or record.text, SpeechResultState.SUCCESS)

@@ -1,0 +1,170 @@
+"""Which words are a command the home understands: recognized, never run.
+
+The client ends a complete command after a short silence and waits longer for the beginning
+of one (`client/endpointing.py`); this module answers the question for a text, the way the
+Assist pipeline decides whether to "prefer handling commands locally":
+
+- a sentence of an automation's conversation trigger: the default agent's
+  `async_recognize_sentence_trigger`, which only recognizes (its callbacks run in
+  `_handle_trigger_result`, reached only from `async_handle_sentence_triggers`, never here);
+- a strict match of Home Assistant's local intents against the exposed entities and areas:
+  `conversation.async_handle_intents` with an `intent_filter`, the call the pipeline itself
+  makes, on every supported release (2026.2 to 2026.11). Its filter is given the recognized
+  intent *before* anything runs; ours notes it and refuses it, so the function returns None
+  without handling an intent, firing a trigger or changing a state. The chat log it takes is
+  a throwaway one, never registered (no chat session, no event).
+
+Which path, and why: `async_handle_intents` is module-level on every release and is the
+pipeline's own call; the default agent comes from `conversation.async_get_agent` (imported
+into the component on every release, in its `__all__` from 2026.11); the language is
+loaded ahead of the first utterance with `conversation.async_prepare_intents` (2026.11: strict
+intents and sentence triggers only) or `conversation.async_prepare_agent` (older releases).
+Recognition runs in Home Assistant's executor (`async_recognize_intent` hands it there); the
+trigger sentences are matched on the loop, as the pipeline does.
+
+A beginning ("打开客厅的", "turn on the") is told by words: a text that is not a whole command
+but starts as the home's commands start (an action such as "turn on" or "打开") or ends on a
+word no command ends on ("the", "的"). Languages without such a list only end complete
+commands early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+from typing import Any
+
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
+
+from .client import NOT_A_COMMAND, CommandKind, CommandMatch
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+# The default agent: `conversation.async_get_agent` is in the component's `__all__` from
+# 2026.11; older releases import the same function into the component without exporting it.
+_get_agent: Callable[[HomeAssistant], Any] | None = getattr(conversation, "async_get_agent", None)
+
+# How the home's commands begin, and words they never end on, per language family. The
+# lists come from the intents' own sentences (home-assistant-intents, en and zh-cn).
+_OPENERS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "turn on",
+        "turn off",
+        "turn the",
+        "switch on",
+        "switch off",
+        "set the",
+        "set my",
+        "open the",
+        "close the",
+        "lock the",
+        "unlock the",
+        "dim the",
+        "brighten the",
+        "activate",
+        "toggle",
+        "change the",
+    ),
+    "zh": ("打开", "关闭", "关掉", "关上", "开启", "把", "将", "调", "设置", "启动", "锁上"),
+}
+_DANGLING: dict[str, tuple[str, ...]] = {
+    "en": ("the", "a", "an", "to", "in", "of", "my", "and", "at", "for", "with", "on", "off"),
+    "zh": ("的", "把", "将", "和", "到", "在", "给", "为", "成", "调", "跟"),
+}
+
+
+def _family(language: str) -> str:
+    return language.split("-")[0].split("_")[0].lower()
+
+
+def is_beginning(text: str, language: str) -> bool:
+    """Return True when `text` reads as the beginning of a command (not checked whole)."""
+    family = _family(language)
+    words = text.casefold().strip()
+    if not words:
+        return False
+    if family == "zh":
+        return words.startswith(_OPENERS["zh"]) or words.endswith(_DANGLING["zh"])
+    openers = _OPENERS.get(family, ())
+    dangling = _DANGLING.get(family, ())
+    spaced = " ".join(words.split())
+    last = spaced.rsplit(" ", 1)[-1]
+    return (
+        spaced.startswith(openers)
+        or spaced in {o.split()[0] for o in openers}
+        or (last in dangling)
+    )
+
+
+class HomeCommands:
+    """Tells complete commands and beginnings of commands apart, for one Home Assistant."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Prepare nothing yet: the conversation component may not be loaded."""
+        self._hass = hass
+        self._prepared: set[str] = set()
+
+    @property
+    def available(self) -> bool:
+        """Return True when Home Assistant's conversation component is loaded."""
+        return conversation.DOMAIN in self._hass.config.components
+
+    async def async_prepare(self, language: str) -> None:
+        """Load the language's intents and trigger sentences, ahead of the first utterance."""
+        if language in self._prepared or not self.available:
+            return
+        prepare_intents = getattr(conversation, "async_prepare_intents", None)
+        if prepare_intents is not None:  # 2026.11: strict intents and triggers only
+            await prepare_intents(self._hass, language)
+        else:
+            await conversation.async_prepare_agent(self._hass, None, language)
+        self._prepared.add(language)
+
+    def matcher(self, language: str) -> Callable[[str], Any]:
+        """Return the client's matcher for utterances in `language`."""
+
+        async def match(text: str) -> CommandMatch:
+            return await self.async_match(text, language)
+
+        return match
+
+    async def async_match(self, text: str, language: str) -> CommandMatch:
+        """Say whether `text` is a whole command, the beginning of one, or neither."""
+        if not self.available:
+            return NOT_A_COMMAND
+        await self.async_prepare(language)
+        user_input = conversation.ConversationInput(
+            text=text,
+            context=Context(),
+            conversation_id=None,
+            device_id=None,
+            satellite_id=None,
+            language=language,
+            agent_id=conversation.HOME_ASSISTANT_AGENT,
+        )
+        agent = _get_agent(self._hass) if _get_agent is not None else None
+        recognize_trigger = getattr(agent, "async_recognize_sentence_trigger", None)
+        if recognize_trigger is not None and await recognize_trigger(user_input):
+            return CommandMatch(CommandKind.COMPLETE, "trigger")
+        recognized: list[str] = []
+
+        def note_and_refuse(result: Any) -> bool:
+            # Called with the strict match before anything runs; True refuses it.
+            recognized.append(str(result.intent.name))
+            return True
+
+        handled = await conversation.async_handle_intents(
+            self._hass,
+            user_input,
+            conversation.ChatLog(self._hass, f"{DOMAIN}-recognition"),
+            intent_filter=note_and_refuse,
+        )
+        if handled is not None:  # cannot happen: every match is refused above
+            _LOGGER.warning("An intent ran while only recognizing a command")
+        if recognized:
+            return CommandMatch(CommandKind.COMPLETE, recognized[0])
+        if is_beginning(text, language):
+            return CommandMatch(CommandKind.PREFIX)
+        return NOT_A_COMMAND
