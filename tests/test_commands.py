@@ -118,11 +118,17 @@ async def test_no_conversation_component_means_no_command(hass: HomeAssistant) -
     [
         ("打开客厅的", "zh-CN", True),
         ("客厅的", "zh-Hans", True),
+        ("打开灯", "zh-CN", True),
+        ("打开客厅", "zh-CN", True),
+        ("打开灯在客厅", "zh-CN", False),
         ("讲个笑话", "zh-CN", False),
         ("turn", "en-GB", True),
+        ("turn on the light", "en_US", True),
+        ("turn on the light in the garden", "en", False),
         ("what is the weather in", "en", True),
         ("what is the weather", "en", False),
         ("", "en", False),
+        ("", "zh", False),
         ("allume la", "fr-FR", False),  # no list for this language: only whole commands
     ],
 )

@@ -22,10 +22,10 @@ intents and sentence triggers only) or `conversation.async_prepare_agent` (older
 Recognition runs in Home Assistant's executor (`async_recognize_intent` hands it there); the
 trigger sentences are matched on the loop, as the pipeline does.
 
-A beginning ("打开客厅的", "turn on the") is told by words: a text that is not a whole command
-but starts as the home's commands start (an action such as "turn on" or "打开") or ends on a
-word no command ends on ("the", "的"). Languages without such a list only end complete
-commands early.
+A beginning ("打开客厅的", "turn on the") is told by words (`is_beginning`): a text that is not
+a whole command but ends on a word no command ends on ("the", "的"), or is an action ("turn
+on", "打开") with at most one word after it. Languages without such lists (all but Chinese and
+English) only end complete commands early.
 """
 
 from __future__ import annotations
@@ -46,56 +46,65 @@ _LOGGER = logging.getLogger(__name__)
 # 2026.11; older releases import the same function into the component without exporting it.
 _get_agent: Callable[[HomeAssistant], Any] | None = getattr(conversation, "async_get_agent", None)
 
-# How the home's commands begin, and words they never end on, per language family. The
-# lists come from the intents' own sentences (home-assistant-intents, en and zh-cn).
+# How the home's commands begin (an action), and words they never end on, per language
+# family; read from the intents' own sentences (home-assistant-intents, en and zh-cn).
 _OPENERS: dict[str, tuple[str, ...]] = {
     "en": (
         "turn on",
         "turn off",
-        "turn the",
         "switch on",
         "switch off",
-        "set the",
-        "set my",
-        "open the",
-        "close the",
-        "lock the",
-        "unlock the",
-        "dim the",
-        "brighten the",
+        "set",
+        "open",
+        "close",
+        "lock",
+        "unlock",
+        "dim",
+        "brighten",
         "activate",
         "toggle",
-        "change the",
     ),
     "zh": ("打开", "关闭", "关掉", "关上", "开启", "把", "将", "调", "设置", "启动", "锁上"),
 }
-_DANGLING: dict[str, tuple[str, ...]] = {
-    "en": ("the", "a", "an", "to", "in", "of", "my", "and", "at", "for", "with", "on", "off"),
-    "zh": ("的", "把", "将", "和", "到", "在", "给", "为", "成", "调", "跟"),
+_DANGLING: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        ("the", "a", "an", "to", "in", "of", "my", "and", "at", "for", "with", "turn", "switch")
+    ),
+    "zh": frozenset("的把将和到在给为成调跟"),
 }
+_ARTICLES = frozenset(("the", "a", "an", "my", "all"))
+_CHINESE_WORD = 2  # characters of one Chinese word after an action: "打开灯", "打开客厅"
 
 
 def _family(language: str) -> str:
-    return language.split("-")[0].split("_")[0].lower()
+    return language.replace("_", "-").split("-")[0].lower()
 
 
 def is_beginning(text: str, language: str) -> bool:
-    """Return True when `text` reads as the beginning of a command (not checked whole)."""
+    """Return True when `text` reads as the beginning of a command (it is not a whole one).
+
+    A beginning ends on a word no command ends on ("turn on the", "打开客厅的"), or is an
+    action with at most one word after it ("turn on the light", "打开灯"): what a person says
+    before naming where. Anything longer that is not a whole command is not a beginning.
+    """
     family = _family(language)
     words = text.casefold().strip()
-    if not words:
+    if family == "zh" and words:
+        if words[-1] in _DANGLING["zh"]:
+            return True
+        opener = next((o for o in _OPENERS["zh"] if words.startswith(o)), None)
+        return opener is not None and len(words) - len(opener) <= _CHINESE_WORD
+    tokens = words.split()
+    if not tokens or family not in _OPENERS:
         return False
-    if family == "zh":
-        return words.startswith(_OPENERS["zh"]) or words.endswith(_DANGLING["zh"])
-    openers = _OPENERS.get(family, ())
-    dangling = _DANGLING.get(family, ())
-    spaced = " ".join(words.split())
-    last = spaced.rsplit(" ", 1)[-1]
-    return (
-        spaced.startswith(openers)
-        or spaced in {o.split()[0] for o in openers}
-        or (last in dangling)
-    )
+    if tokens[-1] in _DANGLING[family]:
+        return True
+    spaced = " ".join(tokens)
+    opener = next((o for o in _OPENERS[family] if spaced.startswith(o)), None)
+    if opener is None:
+        return False
+    rest = [token for token in tokens[len(opener.split()) :] if token not in _ARTICLES]
+    return len(rest) <= 1
 
 
 class HomeCommands:

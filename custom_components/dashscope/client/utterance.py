@@ -74,14 +74,12 @@ async def _until(
     the next one is then given up (the task is finished in the background).
     """
     waiter = asyncio.ensure_future(ended.wait())
+    step: asyncio.Future[Transcript] | None = None
     try:
         while not ended.is_set():
             step = asyncio.ensure_future(anext(results))
             await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if not step.done():
-                step.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await step
                 return
             try:
                 transcript = step.result()
@@ -89,9 +87,12 @@ async def _until(
                 return
             yield transcript
     finally:
-        waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await waiter
+        # Whatever ends the wait (an end of speech, a failure, the caller's cancellation),
+        # the reader is stopped before the results are closed.
+        pending = [task for task in (step, waiter) if task is not None and not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         aclose = getattr(results, "aclose", None)
         if aclose is not None:
             await aclose()
