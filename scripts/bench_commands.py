@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -262,7 +263,10 @@ async def say(
         metadata(item.language), feed(item.audio, end_ms, start)
     )
     latency = time.perf_counter() - (start + item.last_word_end_ms / 1000)
-    return latency, text_key(result.text or "") != text_key(item.text)
+    cut = text_key(result.text or "") != text_key(item.text)
+    if cut:
+        print(f"cut short ({mode}): {item.text!r} → {result.text!r}", file=sys.stderr, flush=True)
+    return latency, cut
 
 
 async def run(bench: Any, args: Any, proxy_type: Any, api_key: str) -> list[str]:
@@ -290,6 +294,8 @@ async def run(bench: Any, args: Any, proxy_type: Any, api_key: str) -> list[str]
             await proxy.start()
             for partial in partial_delays:
                 for mode, settings in MODES.items():
+                    if args.mode and not mode.startswith(tuple(args.mode)):
+                        continue
                     engine, _ = await bench.engine(
                         proxy.port,
                         max_sentence_silence=SERVICE_SILENCE_MS,
