@@ -26,6 +26,7 @@ import pytest
 from custom_components.dashscope.const import CONF_MODEL, CONF_URL, DOMAIN, SUBENTRY_RECOGNIZER
 
 from .conftest import API_KEY, RunningServer
+from .test_setup_ux import fuse_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENT = ROOT / "custom_components" / DOMAIN
@@ -138,7 +139,8 @@ def test_every_screen_is_titled_in_both_languages(language: str) -> None:
             assert strings["triggers"][screen.step]["name"], screen
         elif screen.flow == "add_integration":
             assert manifest["domain"] == screen.step
-            assert "DashScope" in manifest["name"], "the script searches for DashScope"
+            term = SCREENS_MODULE.SEARCH[language]
+            assert fuse_matches(manifest["name"], term), "the script's search finds it"
 
 
 def test_every_screen_has_its_pictures() -> None:

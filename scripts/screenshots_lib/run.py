@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from live import API_KEY, REPO, Live  # noqa: E402
-from screens import ACCOUNT, ENGINE_MODEL, LANGUAGES, SCREENS  # noqa: E402
+from screens import ACCOUNT, ENGINE_MODEL, LANGUAGES, SCREENS, SEARCH  # noqa: E402
 
 DOMAIN = "dashscope"
 OUT = REPO / "docs" / "screenshots"
@@ -76,7 +76,7 @@ def job(live: Live, out: Path, debug: Path) -> dict[str, Any]:
         "debugDir": str(debug),
         "chromium": CHROMIUM,
         "domain": DOMAIN,
-        "search": "DashScope",
+        "search": SEARCH[live.language],
         "apiKey": API_KEY,
         "region": ACCOUNT["region"],
         "serverUrl": live.server_url,

@@ -23,6 +23,8 @@ LANGUAGES = ("en", "zh-Hans")
 # running server), the first engine's default model, then a second engine of another family.
 ACCOUNT = {"region": "custom"}
 ENGINE_MODEL = "qwen3-asr-flash-realtime"
+# What a person of each language types in the "Add integration" dialog.
+SEARCH = {"en": "Alibaba", "zh-Hans": "阿里云"}
 
 
 @dataclass(frozen=True)
