@@ -20,7 +20,7 @@ import unicodedata
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import async_get_integration_descriptions
 import pytest
@@ -36,7 +36,7 @@ from custom_components.dashscope.const import (
 from custom_components.dashscope.recognizer_flow import _hints_selector
 from custom_components.dashscope.validation import vol
 
-from .conftest import RunningServer
+from .conftest import RunningServer, suggested
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "translations"
 
@@ -247,27 +247,31 @@ async def test_an_unset_threshold_looks_unset_and_keeps_its_range(
     model: str,
     setting: str,
 ) -> None:
-    """No slider (it would sit at -1.0, looking set); out of range is a form error."""
+    """No slider (it would sit at -1.0, looking set); out of range is a translated form error."""
     result = await hass.config_entries.subentries.async_init(
         (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_MODEL: model}
     )
-    assert result["step_id"] == "settings"
+    assert result["step_id"] in ("settings", "context_settings")
     schema = result["data_schema"]
     key = next(key for key in schema.schema if str(key) == setting)
     assert key.default is vol.UNDEFINED, "empty: the service's default"
-    selector = schema.schema[key].validators[0]
-    config = selector.config
+    config = schema.schema[key].config
     assert config["mode"] == "box"
     # Every frontend draws a slider only with both ends set.
     assert "min" not in config
     assert "max" not in config
 
-    with pytest.raises(InvalidData) as error:
-        await hass.config_entries.subentries.async_configure(result["flow_id"], {setting: 2.0})
-    assert setting in error.value.schema_errors
+    # Out of range: the integration's own translated error, with the range to enter.
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {setting: 2.0})
+    assert result["errors"] == {setting: "out_of_range"}
+    assert (
+        result["description_placeholders"] | {"min": "-1", "max": "1"}
+        == result["description_placeholders"]
+    )
+    assert suggested(result, setting) == 2.0, "what was typed is kept"
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {setting: 0.5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][setting] == 0.5

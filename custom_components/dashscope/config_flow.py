@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import hashlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -19,6 +20,7 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -41,6 +43,8 @@ from .client import (
     model_info,
 )
 from .const import (
+    CONF_AUTO_LANGUAGE,
+    CONF_HOTWORDS,
     CONF_MODEL,
     CONF_REGION,
     CONF_URL,
@@ -53,8 +57,10 @@ from .options_flow import DashScopeOptionsFlow
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import (
     RecognizerSubentryFlow,
+    check_settings,
     model_fields,
     settings_schema,
+    settings_step_id,
     validate_model_form,
     validate_recognition,
 )
@@ -146,11 +152,22 @@ def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _account_title(hass: HomeAssistant, endpoint: Endpoint) -> str:
-    """Return the entry's title in the home's language, e.g. "DashScope 新加坡"."""
+async def _region_name(hass: HomeAssistant, region: Region) -> str:
+    """Return a region's name in the home's language, as account titles use it."""
     translations = await async_get_translations(hass, hass.config.language, "selector", {DOMAIN})
-    key = f"component.{DOMAIN}.selector.account_title.options.{endpoint.region.value}"
-    title = translations.get(key, endpoint.region.value)
+    key = f"component.{DOMAIN}.selector.account_title.options.{region.value}"
+    return translations.get(key, region.value)
+
+
+async def _account_title(hass: HomeAssistant, endpoint: Endpoint) -> str:
+    """Return the entry's title in the home's language, e.g. "DashScope 新加坡".
+
+    What tells two accounts of a region apart is added: the workspace, and for a custom
+    endpoint its host and port (e.g. "DashScope Custom endpoint 127.0.0.1:8765").
+    """
+    title = await _region_name(hass, endpoint.region)
+    if endpoint.region is Region.CUSTOM:
+        title = f"{title} {urlsplit(endpoint.websocket_url).netloc}"
     if endpoint.workspace_id:
         title = f"{title} {endpoint.workspace_id}"
     return f"DashScope {title}"
@@ -185,12 +202,16 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     _account: dict[str, Any]
     _endpoint: Endpoint
     _model: str
+    _auto_language: bool
+    _warned: str  # the hotwords last shown with what saving would change
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the key and the region; then what the region needs; prove them."""
         if user_input is None:
             return self._account_form("user", None, {})
-        self._account = {**user_input}
+        # After a refused key the account form comes back: the URL or workspace ID typed on
+        # the next form is kept for it (offered again there), not lost with the new key.
+        self._account = {**getattr(self, "_account", {}), **user_input}
         await self.async_set_unique_id(account_unique_id(user_input[CONF_API_KEY]))
         self._abort_if_unique_id_configured()
         if _needs_endpoint_step(user_input[CONF_REGION]):
@@ -202,7 +223,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the workspace ID or the custom URL, as the chosen region needs."""
         if user_input is None:
-            return self._endpoint_form({})
+            return await self._endpoint_form({})
         # A field left empty is absent from the input: it must not keep an earlier value.
         self._account = {
             key: value
@@ -210,6 +231,12 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if key not in (CONF_URL, CONF_WORKSPACE_ID)
         } | user_input
         return await self._async_check_account()
+
+    async def async_step_workspace(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the workspace ID of a workspace-domain region."""
+        return await self.async_step_endpoint(user_input)
 
     async def _async_check_account(self) -> ConfigFlowResult:
         """Prove the account; show the errors on the form whose fields are at fault."""
@@ -222,7 +249,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if _needs_endpoint_step(data[CONF_REGION]) and (
                 errors.keys() & _ENDPOINT_ERRORS or errors.get("base") == "cannot_connect"
             ):
-                return self._endpoint_form(errors)
+                return await self._endpoint_form(errors)
             step_id = "reconfigure" if reconfiguring else "user"
             return self._account_form(step_id, self._account, errors)
         if reconfiguring:
@@ -248,13 +275,16 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        schema = _endpoint_schema(self._account[CONF_REGION])
+    async def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        """Show the workspace form (workspace domains) or the custom endpoint's form."""
+        region = Region(self._account[CONF_REGION])
+        schema = _endpoint_schema(region)
         assert schema is not None  # only regions that need it come here
         return self.async_show_form(
-            step_id="endpoint",
+            step_id="endpoint" if region is Region.CUSTOM else "workspace",
             data_schema=self.add_suggested_values_to_schema(schema, self._account),
             errors=errors,
+            description_placeholders={"region": await _region_name(self.hass, region)},
         )
 
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -267,8 +297,14 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 model, errors = await validate_model_form(client, user_input)
             if not errors:
                 self._model = model
+                self._auto_language = bool(user_input.get(CONF_AUTO_LANGUAGE, False))
                 return await self.async_step_settings()
-        schema = vol.Schema(model_fields(self._endpoint.deployments))
+        schema = vol.Schema(
+            {
+                **model_fields(self._endpoint.deployments),
+                vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
+            }
+        )
         return self.async_show_form(
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
@@ -281,13 +317,25 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the first engine's settings (languages, end of speech, hotwords), then save."""
         model = model_info(self._model)
         schema = settings_schema(model, self._endpoint.region)
-        if user_input is None and schema.schema:
-            return self.async_show_form(
-                step_id="settings",
-                data_schema=schema,
-                description_placeholders={"model": model.name},
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            errors, placeholders = check_settings(
+                model, self._endpoint.region, user_input, getattr(self, "_warned", None)
             )
-        recognizer = default_recognizer(self._model) | (user_input or {})
+            self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+        if (user_input is None or errors) and schema.schema:
+            return self.async_show_form(
+                step_id=settings_step_id(model),
+                data_schema=self.add_suggested_values_to_schema(schema, user_input),
+                errors=errors,
+                description_placeholders={"model": model.name, **placeholders},
+            )
+        recognizer = (
+            default_recognizer(self._model)
+            | {CONF_AUTO_LANGUAGE: self._auto_language}
+            | (user_input or {})
+        )
         return self.async_create_entry(
             title=await _account_title(self.hass, self._endpoint),
             data=self._account,
@@ -300,6 +348,12 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             ],
         )
+
+    async def async_step_context_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show a Qwen3 first engine's settings (context text instead of hotwords)."""
+        return await self.async_step_settings(user_input)
 
     async def async_step_reauth(
         self,
@@ -318,6 +372,9 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY]}
             _, errors = await _validate_account(self.hass, data, _recognizer_model(entry))
             errors = _account_errors(errors)
+            if errors.get("base") == "invalid_auth":
+                # The form has no region to check: the entry's is named instead.
+                errors = {"base": "reauth_invalid_auth"}
             if not errors:
                 if (result := self._abort_if_other_account(entry, data)) is not None:
                     return result
@@ -326,9 +383,12 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_REAUTH_SCHEMA,
+            data_schema=self.add_suggested_values_to_schema(_REAUTH_SCHEMA, user_input),
             errors=errors,
-            description_placeholders={"title": entry.title},
+            description_placeholders={
+                "title": entry.title,
+                "region": await _region_name(self.hass, Region(entry.data[CONF_REGION])),
+            },
         )
 
     async def async_step_reconfigure(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
@@ -26,8 +27,11 @@ from .client import (
     Deployment,
     ModelInfo,
     Region,
+    build_context,
+    build_vocabulary,
     model_info,
     models_for,
+    parse_phrases,
 )
 from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
@@ -43,36 +47,40 @@ from .const import (
 from .failures import form_errors
 from .hotwords import supports_hotwords
 from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_title
-from .validation import vol
+from .validation import NumberRange, range_error, vol
+
+# A typed `=N` weight at the end of a hotword line (the client clamps it to 1-5).
+_TYPED_WEIGHT = re.compile(r"=\s*(-?\d+)\s*$")
 
 
 def _setting_selector(spec: ParameterSpec) -> BooleanSelector | NumberSelector:
-    """Return the form field of a recognition option, from the parameter table."""
+    """Return the form field of a recognition option, from the parameter table.
+
+    A number is a box without minimum or maximum: with both, a frontend may draw a slider whose
+    knob sits at the minimum (a value that looks set), and the schema would refuse a number
+    outside them with Home Assistant's English-only message. The range is checked by
+    `check_settings` instead, with a translated error that states it.
+    """
     if spec.kind == "bool":
         return BooleanSelector()
-    # A box, not a slider: an option left empty shows as empty (the service's default).
     config = NumberSelectorConfig(
         step=spec.step if spec.step is not None else "any", mode=NumberSelectorMode.BOX
     )
     if spec.unit is not None:
         config["unit_of_measurement"] = spec.unit
-    if spec.default is None:
-        # No min/max on the field: with both, a frontend may draw a slider whose knob sits at
-        # the minimum, a value that looks set. The range is checked by the schema instead.
-        return NumberSelector(config)
-    if spec.minimum is not None:
-        config["min"] = spec.minimum
-    if spec.maximum is not None:
-        config["max"] = spec.maximum
     return NumberSelector(config)
 
 
-def _setting_field(spec: ParameterSpec) -> Any:
-    """Return the validator of a recognition option: its selector, and its range if unset."""
-    selector = _setting_selector(spec)
-    if spec.default is None and (spec.minimum is not None or spec.maximum is not None):
-        return vol.All(selector, vol.Range(min=spec.minimum, max=spec.maximum))
-    return selector
+def settings_ranges(model: ModelInfo) -> dict[str, NumberRange]:
+    """Return the allowed range of each number on a model's settings form."""
+    return {
+        spec.parameter.value: NumberRange(spec.minimum, spec.maximum, spec.unit)
+        for spec in PARAMETERS
+        if spec.setting
+        and spec.kind != "bool"
+        and spec.parameter in model.parameters
+        and (spec.minimum is not None or spec.maximum is not None)
+    }
 
 
 def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
@@ -157,8 +165,57 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             if spec.default is None
             else vol.Optional(spec.parameter.value, default=spec.default)
         )
-        fields[key] = _setting_field(spec)
+        fields[key] = _setting_selector(spec)
     return vol.Schema(fields)
+
+
+def settings_step_id(model: ModelInfo) -> str:
+    """Return the settings step of a model: Qwen3 takes context text, not weighted hotwords."""
+    return "context_settings" if model.context_tokens else "settings"
+
+
+def hotword_changes(model: ModelInfo, region: Region, text: str) -> list[str]:
+    """Return what saving would change in the typed hotwords, one short line each.
+
+    A weight outside 1-5 is clamped ("客厅吊灯 =9 → =5"); a hotword the service would refuse
+    (too long) or that does not fit is left out ("… ✕"). Symbols, not words: the list is
+    shown inside a translated sentence.
+    """
+    if not text.strip():
+        return []
+    changes: list[str] = []
+    phrases = parse_phrases(text)
+    if model.context_tokens:
+        skipped = build_context(model.context_tokens, phrases).skipped
+    elif supports_hotwords(model.name, region):
+        for line in text.splitlines():
+            parsed = parse_phrases(line)
+            match = _TYPED_WEIGHT.search(line)
+            if parsed and match and int(match[1]) != parsed[0].weight:
+                changes.append(f"{parsed[0].text} ={int(match[1])} → ={parsed[0].weight}")
+        skipped = build_vocabulary(phrases).skipped
+    else:
+        return []
+    changes.extend(f"{skipped_text} ✕" for skipped_text, _ in skipped)
+    return changes
+
+
+def check_settings(
+    model: ModelInfo, region: Region, user_input: Mapping[str, Any], warned: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return a settings form's errors and their placeholders (empty when it can be saved).
+
+    A number outside its range is an error. Hotwords that saving would change are shown first
+    (`hotwords_adjusted`); the same text submitted again (`warned`) is saved as it is.
+    """
+    errors, placeholders = range_error(user_input, settings_ranges(model))
+    if errors:
+        return errors, placeholders
+    text = str(user_input.get(CONF_HOTWORDS) or "")
+    if text != warned and (changes := hotword_changes(model, region, text)):
+        key = "context_adjusted" if model.context_tokens else "hotwords_adjusted"
+        return {CONF_HOTWORDS: key}, {"changes": "; ".join(changes)}
+    return {}, {}
 
 
 async def validate_recognition(client: DashScopeClient, model: str) -> dict[str, str]:
@@ -177,6 +234,7 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
     """Add or change a recognizer: model and languages, then its settings."""
 
     _recognizer: dict[str, Any]
+    _warned: str  # the hotwords last shown with what saving would change
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a recognizer."""
@@ -220,11 +278,18 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Ask for the settings the chosen model supports."""
+        """Ask for the settings the chosen model supports; say what saving would change."""
         model = model_info(self._recognizer[CONF_MODEL])
         region = self._get_entry().runtime_data.client.endpoint.region
         schema = settings_schema(model, region)
-        if user_input is not None or not schema.schema:
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            errors, placeholders = check_settings(
+                model, region, user_input, getattr(self, "_warned", None)
+            )
+            self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+        if (user_input is not None and not errors) or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
             title = recognizer_title(data)
             if self.source == "user":
@@ -235,11 +300,18 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
                 self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
             )
             return self.async_abort(reason="reconfigure_successful")
-        suggested: Mapping[str, Any] | None = None
-        if self.source == "reconfigure":
+        suggested: Mapping[str, Any] | None = user_input
+        if suggested is None and self.source == "reconfigure":
             suggested = self._get_reconfigure_subentry().data
         return self.async_show_form(
-            step_id="settings",
+            step_id=settings_step_id(model),
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            description_placeholders={"model": model.name},
+            errors=errors,
+            description_placeholders={"model": model.name, **placeholders},
         )
+
+    async def async_step_context_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for a Qwen3 engine's settings (context text instead of hotwords)."""
+        return await self.async_step_settings(user_input)

@@ -50,7 +50,7 @@ SCREENS = (
     Screen("created", "config", "create_entry"),
     Screen("entry", "entry_page", "recognizer"),
     Screen("engine", "recognizer", "user"),
-    Screen("engine-settings", "recognizer", "settings"),
+    Screen("engine-settings", "recognizer", "context_settings"),  # a Qwen3 engine
     Screen("trigger-search", "trigger", "_"),
     Screen("trigger", "trigger", "_"),
 )
