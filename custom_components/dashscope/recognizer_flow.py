@@ -6,7 +6,12 @@ from collections.abc import Mapping
 import re
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -46,7 +51,7 @@ from .const import (
 )
 from .failures import form_errors
 from .hotwords import supports_hotwords
-from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_title
+from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_subentries, recognizer_title
 from .validation import NumberRange, range_error, vol
 
 # A typed `=N` weight at the end of a hotword line (the client clamps it to 1-5).
@@ -218,6 +223,24 @@ def check_settings(
     return {}, {}
 
 
+def distinct_title(entry: ConfigEntry, data: Mapping[str, Any], own: str | None = None) -> str:
+    """Return an engine's title, told apart from the account's other engines (`own`: itself).
+
+    Engines with the same model and hints would share a name in the assistant's engine list:
+    what differs is added ("(auto)" for one that detects the language), else a number.
+    """
+    title = recognizer_title(data)
+    taken = {sub.title for sub in recognizer_subentries(entry) if sub.subentry_id != own}
+    if title not in taken:
+        return title
+    if data.get(CONF_AUTO_LANGUAGE) and f"{title} (auto)" not in taken:
+        return f"{title} (auto)"
+    number = 2
+    while f"{title} {number}" in taken:
+        number += 1
+    return f"{title} {number}"
+
+
 async def validate_recognition(client: DashScopeClient, model: str) -> dict[str, str]:
     """Open a real recognition session with `model`; return form errors (empty when fine)."""
     info = model_info(model)
@@ -291,7 +314,8 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             self._warned = str(user_input.get(CONF_HOTWORDS) or "")
         if (user_input is not None and not errors) or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
-            title = recognizer_title(data)
+            own = None if self.source == "user" else self._get_reconfigure_subentry().subentry_id
+            title = distinct_title(self._get_entry(), data, own)
             if self.source == "user":
                 return self.async_create_entry(title=title, data=data)
             # Updated here and aborted with our own reason: from 2026.10 async_update_and_abort
