@@ -140,6 +140,7 @@ async def test_failure_table(
         assert issue.translation_placeholders == {
             "model": "fun-asr-realtime",
             "endpoint": dashscope_server.url,
+            "engine": "fun-asr-realtime",
         }
     [stats] = fast_client.runtime_data.recognitions
     assert (stats.error_code is None) is (row.result is SpeechResultState.SUCCESS)

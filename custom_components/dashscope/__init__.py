@@ -22,6 +22,7 @@ from .const import DOMAIN, RECENT_RECOGNITIONS
 from .failures import setup_error
 from .hotwords import HotwordManager
 from .recognizer import Recognizer, recognizer_subentries
+from .repairs import async_clear_stale_model_issues
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
@@ -64,6 +65,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
     }
     hotwords.attach(recognizers)
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
+    async_clear_stale_model_issues(hass, entry)  # the engine changed since: nothing to fix
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())
     # Stored vocabulary ids are used at once; uploading changes must not delay start-up.

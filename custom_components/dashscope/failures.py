@@ -85,12 +85,19 @@ def async_recognition_failed(
             hass,
             DOMAIN,
             model_issue_id(recognizer.recognizer_id),
-            is_fixable=False,
+            # Fixed by picking another model (repairs.py); gone when the engine's model changes.
+            is_fixable=True,
+            data={
+                "entry_id": recognizer.entry.entry_id,
+                "subentry_id": recognizer.recognizer_id,
+                "model": recognizer.model.name,
+            },
             severity=ir.IssueSeverity.ERROR,
             translation_key=ISSUE_MODEL_NOT_FOUND,
             translation_placeholders={
                 "model": recognizer.model.name,
                 "endpoint": recognizer.client.endpoint.websocket_url,
+                "engine": recognizer.title,
             },
         )
 
