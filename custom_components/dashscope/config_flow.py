@@ -301,7 +301,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_settings()
         schema = vol.Schema(
             {
-                **model_fields(self._endpoint.deployments),
+                **model_fields(self._endpoint),
                 vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
             }
         )

@@ -29,7 +29,7 @@ from .client import (
     DEFAULT_MODEL,
     DashScopeClient,
     DashScopeError,
-    Deployment,
+    Endpoint,
     ModelInfo,
     Region,
     build_context,
@@ -88,16 +88,25 @@ def settings_ranges(model: ModelInfo) -> dict[str, NumberRange]:
     }
 
 
-def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
-    """Return the model picker (labelled, the deployments' models) and a box for another name.
+def served_models(endpoint: Endpoint) -> list[str]:
+    """Return the models an endpoint serves: its deployments', of the protocols it reaches."""
+    return [
+        model.name for model in models_for(endpoint.deployments) if endpoint.serves(model.protocol)
+    ]
+
+
+def model_fields(endpoint: Endpoint) -> dict[vol.Marker, Any]:
+    """Return the model picker (labelled, the endpoint's models) and a box for another name.
 
     The picker takes no typed value: the frontend would complete a typed newer name to a
     listed one. A name typed in the box is used as it is (`validate_model_form`).
     """
+    models = served_models(endpoint)
+    default = DEFAULT_MODEL if DEFAULT_MODEL in models else models[0]
     return {
-        vol.Required(CONF_MODEL, default=DEFAULT_MODEL): SelectSelector(
+        vol.Required(CONF_MODEL, default=default): SelectSelector(
             SelectSelectorConfig(
-                options=[model.name for model in models_for(deployments)],
+                options=models,
                 translation_key="model",
                 mode=SelectSelectorMode.DROPDOWN,
             )
@@ -121,11 +130,15 @@ async def validate_model_form(
     return model, errors
 
 
-def model_suggestion(model: str, deployments: frozenset[Deployment]) -> dict[str, str]:
+def model_suggestion(model: str, endpoint: Endpoint) -> dict[str, str]:
     """Return a model form's suggested values for `model`: picked if listed, else typed."""
-    if model in {info.name for info in models_for(deployments)}:
+    models = served_models(endpoint)
+    if model in models:
         return {CONF_MODEL: model}
-    return {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: model}
+    return {
+        CONF_MODEL: DEFAULT_MODEL if DEFAULT_MODEL in models else models[0],
+        CONF_CUSTOM_MODEL: model,
+    }
 
 
 def _hints_selector(model: ModelInfo) -> SelectSelector:
@@ -141,10 +154,10 @@ def _hints_selector(model: ModelInfo) -> SelectSelector:
     )
 
 
-def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
+def _recognizer_schema(endpoint: Endpoint) -> vol.Schema:
     return vol.Schema(
         {
-            **model_fields(deployments),
+            **model_fields(endpoint),
             vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
         }
     )
@@ -246,6 +259,9 @@ async def validate_recognition(client: DashScopeClient, model: str) -> dict[str,
     info = model_info(model)
     if not info.deployments & client.endpoint.deployments:
         return {CONF_MODEL: "model_not_available"}
+    if not client.endpoint.serves(info.protocol):
+        # A custom URL naming the realtime API: an inference model would fail as `unknown`.
+        return {CONF_MODEL: "model_other_protocol"}
     try:
         await client.validate(model, info.preferred_sample_rate)
     except DashScopeError as err:
@@ -277,7 +293,6 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(reason="entry_not_loaded")
         client: DashScopeClient = entry.runtime_data.client
         errors: dict[str, str] = {}
-        deployments = client.endpoint.deployments
         if user_input is not None:
             model, errors = await validate_model_form(client, user_input)
             if not errors:
@@ -289,11 +304,11 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
         suggested = user_input
         if suggested is None and self.source == "reconfigure":
             data = dict(self._get_reconfigure_subentry().data)
-            suggested = data | model_suggestion(str(data[CONF_MODEL]), deployments)
+            suggested = data | model_suggestion(str(data[CONF_MODEL]), client.endpoint)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _recognizer_schema(deployments), suggested
+                _recognizer_schema(client.endpoint), suggested
             ),
             errors=errors,
         )

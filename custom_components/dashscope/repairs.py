@@ -79,7 +79,6 @@ class ModelRepairFlow(RepairsFlow):
             return self.async_abort(reason="entry_not_loaded")
         subentry = entry.subentries[self._subentry_id]
         client: DashScopeClient = entry.runtime_data.client
-        deployments = client.endpoint.deployments
         errors: dict[str, str] = {}
         if user_input is not None:
             model, errors = await validate_model_form(client, user_input)
@@ -97,8 +96,8 @@ class ModelRepairFlow(RepairsFlow):
         return self.async_show_form(
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(model_fields(deployments)),
-                user_input or model_suggestion(current, deployments),
+                vol.Schema(model_fields(client.endpoint)),
+                user_input or model_suggestion(current, client.endpoint),
             ),
             errors=errors,
             description_placeholders={"model": current, "engine": subentry.title},
