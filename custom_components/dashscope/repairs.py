@@ -27,7 +27,7 @@ from .const import (
     ISSUE_MODEL_NOT_FOUND,
 )
 from .recognizer import default_recognizer
-from .recognizer_flow import distinct_title, model_fields, model_suggestion, validate_model_form
+from .recognizer_flow import distinct_title, model_fields, validate_model_form
 from .validation import vol
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class ModelRepairFlow(RepairsFlow):
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(model_fields(client.endpoint)),
-                user_input or model_suggestion(current, client.endpoint),
+                user_input,  # the list's default: the engine's own model is the one gone
             ),
             errors=errors,
             description_placeholders={"model": current, "engine": subentry.title},
