@@ -454,6 +454,8 @@ def test_every_model_has_a_readable_label(language: str) -> None:
     assert set(labels) == set(MODELS), "one label per model of the catalog"
     for name, label in labels.items():
         assert label != name
+        assert label.startswith(f"{name} · "), "the model ID the README and engine names use"
+        assert len(label) <= 60, "fits the picker once selected (about 60 characters)"
         assert "kHz" in label, "the rate is said"
     snapshots = [name for name in MODELS if name[-10:-8] == "20"]
     assert all(
