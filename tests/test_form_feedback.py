@@ -99,6 +99,24 @@ async def test_a_sentence_silence_out_of_range_names_its_unit(
     assert suggested(result, CONF_HOTWORDS) == "客厅吊灯", "the other fields are kept too"
 
 
+async def test_a_hotword_change_is_announced_even_after_a_range_error(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """The range error comes first; the hotword change is still shown before saving."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
+    )
+    typed = {"max_sentence_silence": 100, CONF_HOTWORDS: "客厅吊灯=9"}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {"max_sentence_silence": "out_of_range"}
+    typed["max_sentence_silence"] = 400
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {CONF_HOTWORDS: "hotwords_adjusted"}
+
+
 async def test_the_hotword_form_says_what_saving_would_change(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:

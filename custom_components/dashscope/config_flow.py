@@ -323,7 +323,8 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             errors, placeholders = check_settings(
                 model, self._endpoint.region, user_input, getattr(self, "_warned", None)
             )
-            self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+            if CONF_HOTWORDS in errors:  # shown now: the same text again is saved as it is
+                self._warned = str(user_input.get(CONF_HOTWORDS) or "")
         if (user_input is None or errors) and schema.schema:
             return self.async_show_form(
                 step_id=settings_step_id(model),

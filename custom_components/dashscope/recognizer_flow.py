@@ -326,7 +326,8 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             errors, placeholders = check_settings(
                 model, region, user_input, getattr(self, "_warned", None)
             )
-            self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+            if CONF_HOTWORDS in errors:  # shown now: the same text again is saved as it is
+                self._warned = str(user_input.get(CONF_HOTWORDS) or "")
         if (user_input is not None and not errors) or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
             own = None if self.source == "user" else self._get_reconfigure_subentry().subentry_id
