@@ -236,3 +236,23 @@ async def test_engines_with_the_same_model_get_distinct_names(
         "DashScope paraformer-realtime-v1 (auto)",
         "DashScope paraformer-realtime-v1 2",
     ]
+
+
+async def test_context_text_over_the_limit_is_announced(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """Qwen3: no weights to clamp, but what does not fit in 10,000 tokens is named."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "qwen3-asr-flash-realtime"}
+    )
+    assert result["step_id"] == "context_settings"
+    too_long = "灯" * 10_001
+    typed = f"客厅吊灯=9\n{too_long}"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_HOTWORDS: typed}
+    )
+    assert result["errors"] == {CONF_HOTWORDS: "context_adjusted"}
+    assert result["description_placeholders"]["changes"] == f"{too_long} ✕", "=9 is no change"
