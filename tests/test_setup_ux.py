@@ -33,7 +33,7 @@ from custom_components.dashscope.const import (
     DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
-from custom_components.dashscope.recognizer_flow import _hints_selector
+from custom_components.dashscope.settings_form import _hints_selector
 from custom_components.dashscope.validation import vol
 
 from .conftest import RunningServer, suggested

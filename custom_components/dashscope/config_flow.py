@@ -57,13 +57,11 @@ from .options_flow import DashScopeOptionsFlow
 from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
 from .recognizer_flow import (
     RecognizerSubentryFlow,
-    check_settings,
     model_fields,
-    settings_schema,
-    settings_step_id,
     validate_model_form,
     validate_recognition,
 )
+from .settings_form import check_settings, settings_schema, settings_step_id
 from .validation import vol
 
 _ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
