@@ -12,6 +12,7 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dashscope.client import Endpoint, Protocol
 from custom_components.dashscope.const import (
@@ -96,3 +97,18 @@ async def test_setting_up_a_custom_realtime_url(
     assert endpoint.websocket_url == f"{url}?model=qwen3-asr-flash-realtime", "at load too"
     assert dashscope_server.violations == [], "no realtime connection without ?model="
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_account_moved_to_a_realtime_url_keeps_a_servable_engine(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
+) -> None:
+    """Its Fun-ASR engine could not work there: said on the account form, nothing saved."""
+    url = dashscope_server.url.replace("/api-ws/v1/inference", "/api-ws/v1/realtime")
+    result = await setup_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY, CONF_REGION: "custom"}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: url})
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "recognizer_model_other_protocol"}
+    assert setup_integration.data[CONF_URL] == dashscope_server.url

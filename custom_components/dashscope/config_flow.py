@@ -454,6 +454,6 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
 
 def _account_errors(errors: dict[str, str]) -> dict[str, str]:
     """Map a model error to the form without a model field: the recognizer's model is at fault."""
-    if errors.get(CONF_MODEL) == "model_not_available":
-        return {"base": "recognizer_model_not_available"}
+    if errors.get(CONF_MODEL) in ("model_not_available", "model_other_protocol"):
+        return {"base": f"recognizer_{errors[CONF_MODEL]}"}
     return errors
