@@ -16,6 +16,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+import custom_components.dashscope as integration
 from custom_components.dashscope.client import RetryPolicy, Timeouts
 from custom_components.dashscope.const import DOMAIN
 
@@ -156,6 +157,7 @@ async def test_failure_table(
         assert issue.translation_placeholders == {
             "model": "fun-asr-realtime",
             "endpoint": dashscope_server.url,
+            "engine": "fun-asr-realtime",
         }
     [stats] = fast_client.runtime_data.recognitions
     assert (stats.error_code is None) is (row.result is SpeechResultState.SUCCESS)
@@ -282,9 +284,15 @@ async def test_unload_closes_every_connection(
 
 
 async def test_unload_during_an_utterance_leaves_no_socket(
-    hass: HomeAssistant, fast_client: MockConfigEntry, dashscope_server: RunningServer
+    hass: HomeAssistant,
+    fast_client: MockConfigEntry,
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An utterance that outlasts the unload's wait (test_reload_in_flight.py) is cut."""
     from .test_stt import metadata  # noqa: PLC0415 - shared helper
+
+    monkeypatch.setattr(integration, "UNLOAD_DRAIN_SECONDS", 0.1)
 
     gate = asyncio.Event()
 

@@ -82,9 +82,11 @@ def async_recognition_done(
         elif isinstance(error, DashScopeModelNotFoundError):
             async_model_not_found(
                 hass,
+                recognizer.entry_id,
                 recognizer.recognizer_id,
-                recognizer.model.name,
-                recognizer.client.endpoint.websocket_url,
+                model=recognizer.model.name,
+                endpoint=recognizer.client.endpoint.websocket_url,
+                engine=recognizer.title,
             )
         return record
     async_model_works(hass, recognizer.recognizer_id)
