@@ -121,6 +121,7 @@ async def test_no_conversation_component_means_no_command(hass: HomeAssistant) -
         ("打开灯", "zh-CN", True),
         ("打开客厅", "zh-CN", True),
         ("打开灯在客厅", "zh-CN", False),
+        ("打开客厅的空调", "zh-CN", False),
         ("讲个笑话", "zh-CN", False),
         ("turn", "en-GB", True),
         ("turn on the light", "en_US", True),

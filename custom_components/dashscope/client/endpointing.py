@@ -32,7 +32,10 @@ _LOGGER = logging.getLogger(__name__)
 MAX_UTTERANCE_SECONDS = 15.0  # like the pipeline's own cap, when the service ends speech
 MIN_SPEECH_MS = 300  # speech before the service's end of a sentence ends the command
 COMMAND_SILENCE_MS = 200  # silence after the last word of a complete command
-PREFIX_SILENCE_MS = 1500  # silence a beginning of a command may keep before it ends
+# How long a beginning of a command may stay without a new word before it ends. The next word
+# is known only once reported: a pause, the word itself and the service's delay (800 + 500 +
+# 300 ms in the bench) pass before its end is known.
+PREFIX_SILENCE_MS = 2500
 MATCH_TIMEOUT = 1.0  # seconds: a matcher slower than this counts as "not a command"
 
 
@@ -223,6 +226,7 @@ class SpeechEnd:
             verdict = NOT_A_COMMAND
         self._verdicts[key] = verdict
         self._asking = None
+        _LOGGER.debug("Command match: %s %s", verdict.kind.value, verdict.name or "")
         if self.ended.is_set():
             return
         self._ask()  # the text moved on while this one was asked about
@@ -230,6 +234,7 @@ class SpeechEnd:
 
     def _end(self, reason: str) -> None:
         if not self.ended.is_set():
+            _LOGGER.debug("Speech ended (%s) %d ms after the last word", reason, self.silence_ms)
             self.ended_by = reason
             self.ended.set()
 
