@@ -27,8 +27,8 @@ from custom_components.dashscope.client import (
 from .audio import tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_qwen import MANUAL, QWEN
-from .test_client_realtime import PARAMETERS, make_client, recognize
+from .test_client_inference import PARAMETERS, make_client, recognize
+from .test_client_realtime_api import MANUAL, QWEN
 
 TEXT = "打开客厅的灯。"
 FAULT_BOUND = 1.0  # seconds: a fault that needs no deadline to show itself

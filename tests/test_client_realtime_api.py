@@ -27,7 +27,7 @@ from custom_components.dashscope.client import (
     Region,
 )
 from custom_components.dashscope.client.parameters import Parameter
-from custom_components.dashscope.client.qwen_messages import (
+from custom_components.dashscope.client.realtime_messages import (
     ErrorEvent,
     OtherEvent,
     TranscriptionText,
@@ -39,7 +39,7 @@ from custom_components.dashscope.client.qwen_messages import (
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_realtime import make_client, recognize
+from .test_client_inference import make_client, recognize
 
 MODEL = "qwen3-asr-flash-realtime"
 QWEN = RecognitionParameters(

@@ -19,8 +19,8 @@ from custom_components.dashscope.client import (
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_qwen import QWEN
-from .test_client_realtime import PARAMETERS, make_client, recognize
+from .test_client_inference import PARAMETERS, make_client, recognize
+from .test_client_realtime_api import QWEN
 
 AUDIO = AudioInput(AudioSpec("wav", "pcm", 16000), (16000, 8000), ("pcm", "opus"))
 

@@ -18,7 +18,7 @@ from .audio import pcm_bytes_per_second
 from .connections import Connection
 from .errors import DashScopeError, DashScopeTimeoutError, service_error
 from .messages import RecognitionParameters, Sentence
-from .qwen_messages import (
+from .realtime_messages import (
     Committed,
     ErrorEvent,
     RealtimeEvent,

@@ -15,9 +15,9 @@ import logging
 from .connections import ConnectionPool
 from .endpoints import Protocol
 from .errors import DashScopeConnectionError, DashScopeError, DashScopeTimeoutError
+from .inference import RecognitionTask
 from .messages import RecognitionParameters
-from .qwen import QwenRealtimeTask
-from .realtime import RecognitionTask
+from .realtime_api import QwenRealtimeTask
 from .retry import RetryBudget, RetryPolicy, Timeouts
 from .stats import RecognitionStats
 from .task import SocketTask
