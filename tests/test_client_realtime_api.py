@@ -39,7 +39,7 @@ from custom_components.dashscope.client.realtime_messages import (
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_inference import make_client, recognize
+from .test_client_inference import make_client, recognize, utterance
 
 MODEL = "qwen3-asr-flash-realtime"
 QWEN = RecognitionParameters(
@@ -234,12 +234,10 @@ async def test_the_service_vad_ends_a_voice_command(
             await asyncio.sleep(0)
 
     endpointing = Endpointing.for_voice_commands(on_service_end=True)
-    async with client.recognition(QWEN) as session:
-        async for _ in session.stream(forever(), audio, endpointing):
-            pass
-    assert session.transcript.text == "打开客厅的灯"
-    assert session.stats.ended_by == "service"
-    assert session.audio_bytes < 16000 * 2 * 5, "stopped long before the length cap"
+    outcome = await utterance(client, audio, endpointing, QWEN).run(forever())
+    assert outcome.transcript.text == "打开客厅的灯"
+    assert outcome.ended_by == "service"
+    assert outcome.audio_bytes < 16000 * 2 * 5, "stopped long before the length cap"
 
 
 def test_base64_frames_decode_to_the_audio() -> None:
