@@ -268,7 +268,7 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
         ModelInfo(
             name="paraformer-realtime-8k-v2",
@@ -286,7 +286,7 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
     )
 }

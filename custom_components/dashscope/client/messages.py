@@ -174,7 +174,6 @@ class ResultGenerated:
 
     task_id: str
     sentence: Sentence
-    billed_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,13 +234,7 @@ def _event(data: dict[str, Any]) -> ServerEvent | UnknownEvent:
         sentence = object_field(payload, "output", event).get("sentence")
         if not isinstance(sentence, dict):
             return UnknownEvent(task_id, event, data)
-        usage = payload.get("usage")
-        duration = usage.get("duration") if isinstance(usage, dict) else None
-        return ResultGenerated(
-            task_id,
-            Sentence.from_json(sentence),
-            billed_seconds=_optional_number(duration),
-        )
+        return ResultGenerated(task_id, Sentence.from_json(sentence))
     return UnknownEvent(task_id, event, data)
 
 

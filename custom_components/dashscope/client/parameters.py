@@ -26,7 +26,6 @@ class Parameter(StrEnum):
     MAX_SENTENCE_SILENCE = "max_sentence_silence"
     MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
     SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
-    HEARTBEAT = "heartbeat"
     VAD_THRESHOLD = "vad_threshold"
     VAD_SILENCE = "vad_silence_ms"
 
@@ -108,7 +107,6 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         maximum=1.0,
         step=0.05,
     ),
-    ParameterSpec(Parameter.HEARTBEAT, "bool", _ALL, setting=False),
     # Qwen3's server VAD (used when the service ends the utterance): lower is more sensitive.
     ParameterSpec(
         Parameter.VAD_THRESHOLD,
@@ -129,7 +127,6 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         unit="ms",
     ),
 )
-SPECS: dict[Parameter, ParameterSpec] = {spec.parameter: spec for spec in PARAMETERS}
 
 
 def family_parameters(family: Family) -> frozenset[Parameter]:

@@ -84,11 +84,6 @@ class RecognitionSession:
         )
 
     @property
-    def task_id(self) -> str | None:
-        """Return the id of the current task."""
-        return self.stats.task_id
-
-    @property
     def audio_bytes(self) -> int:
         """Return how much audio this utterance has had (as sent to the service)."""
         return self._replay.total_bytes
