@@ -1,4 +1,8 @@
-"""The entry point of the DashScope client: one API key on one endpoint."""
+"""The entry point of the DashScope client: one API key on one endpoint.
+
+`recognize` is one utterance's recognition (what the task is told is derived there, once);
+`vocabularies` and `transcriptions` are the HTTP APIs; `validate` proves a key and a model.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""One recognition task on a connection: `run-task`, audio frames, `finish-task`, results."""
+"""One task of the inference API (Fun-ASR, Paraformer): `run-task`, audio, `finish-task`.
+
+The audio goes out as binary frames and results come back as `result-generated` events until
+`task-finished`, after which the connection may run another task (the pool keeps it).
+"""
 
 from __future__ import annotations
 

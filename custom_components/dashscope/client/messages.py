@@ -1,8 +1,11 @@
-"""Typed wire messages of the real-time recognition WebSocket protocol.
+"""Typed wire messages of the inference API (`/api-ws/v1/inference`), and what both APIs share.
 
-Each message the client sends or receives is a small frozen dataclass. Parsing ignores fields
-it does not know and gives missing optional fields their defaults, because the service and its
-SDKs add fields over time.
+`RunTask`, `FinishTask` and the events `parse_event` returns are the inference API's;
+`RecognitionParameters` (what one task is asked), `Sentence` and the defensive readers
+(`load_object`, `MALFORMED`, the number checks) serve the realtime API's messages too. Each
+message the client sends or receives is a small frozen dataclass. Parsing ignores fields it does
+not know and gives missing optional fields their defaults, because the service and its SDKs add
+fields over time.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """The recognition parameter table: each option's kind, default, range and which models take it.
 
 The engine form's fields, a new engine's defaults, the task's `parameters` and the model
-families' parameter sets are all derived from `PARAMETERS`: a new option is one row here
-(plus its two translations).
+families' parameter sets are all derived from `PARAMETERS`. A new option is one row here (a
+new `Parameter` member and its `ParameterSpec`), its label and description in both
+translations (the engine's form and its reconfigure step), and the local test server's list
+of what each model takes (`accepted_parameters` in `tests/dashscope_server/server.py`, which
+refuses a parameter the service would not know).
 """
 
 from __future__ import annotations

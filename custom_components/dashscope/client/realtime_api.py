@@ -1,4 +1,4 @@
-"""One recognition session of the realtime protocol (Qwen3-ASR-Flash-Realtime).
+"""One session of the realtime API (`/api-ws/v1/realtime`, Qwen3-ASR-Flash-Realtime).
 
 The socket holds exactly one session: `session.update` (answered by `session.updated`),
 base64 audio events, then `session.finish` (answered by the pending results and

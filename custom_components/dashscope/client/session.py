@@ -1,4 +1,7 @@
-"""The recognition of one utterance, kept alive across connection trouble.
+"""The tasks of one utterance, kept alive across connection trouble.
+
+`Utterance` (utterance.py) drives a session from above: it feeds the caller's audio, applies
+the end-of-speech policy and makes the outcome; the session only sends, replays and reads.
 
 Audio is cut into ~100 ms frames and kept (up to `RetryPolicy.replay_seconds`) while it is sent.
 If the connection drops mid-utterance, or the service throttles, a new task is started on a

@@ -3,7 +3,7 @@
 `Utterance` owns a `RecognitionSession`, the caller's `AudioInput` and the `Endpointing`
 policy. A sender task forwards audio as it arrives; the caller's task reads results. When
 the policy says the service's segmentation ended the command, the sender stops consuming
-the caller's audio, `finish-task` goes out, and the last results are read, leaving the
+the caller's audio, the task is finished, and the last results are read, leaving the
 connection reusable. However it ends, the caller gets one `RecognitionOutcome`.
 """
 
