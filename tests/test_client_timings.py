@@ -70,19 +70,11 @@ async def test_timings_of_a_failed_utterance(
 ) -> None:
     dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     client = make_client(http, dashscope_server, finish=0.2)
-    session = client.recognition(PARAMETERS)
-
-    async def utterance() -> None:
-        async with session:
-            await session.send_audio(tone(0.5))
-            await session.finish()
-            async for _ in session.results():
-                pass
-
-    with pytest.raises(DashScopeTimeoutError):
-        await utterance()
-    assert session.stats.first_result_seconds is not None
-    assert session.stats.finalize_seconds == pytest.approx(0.2, abs=0.15)
+    outcome = await utterance(client, AUDIO, Endpointing(), PARAMETERS).run(paced(0.5))
+    assert isinstance(outcome.error, DashScopeTimeoutError)
+    assert outcome.stats.error_code == "DashScopeTimeoutError"
+    assert outcome.stats.first_result_seconds is not None
+    assert outcome.stats.finalize_seconds == pytest.approx(0.2, abs=0.15)
 
 
 async def test_open_connections_do_not_count_what_the_server_closed(
