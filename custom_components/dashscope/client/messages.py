@@ -73,6 +73,8 @@ class RecognitionParameters:
 
     The realtime protocol (Qwen3) takes the first hint as its `language`, `context` as its
     context biasing and `service_vad` as its turn detection (off: the client ends the turn).
+    `DashScopeClient.recognize` fills the audio fields from the `AudioInput`, the protocol from
+    the model and `service_vad` from the `Endpointing`: callers do not set them apart.
     """
 
     model: str
