@@ -169,40 +169,36 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             return
         recognizer = self._recognizer
         language = str(metadata.language)
-        session = start_recognition(self._runtime, recognizer, language, audio)
-        error: DashScopeError | None = None
-        try:
-            async with session:
-                shown = None
-                async for transcript in session.stream(stream, audio, recognizer.endpointing):
-                    if transcript.text != shown:  # a sentence ending may not change the text
-                        shown = transcript.text
-                        yield shown
-        except DashScopeError as err:
+        utterance = start_recognition(self._runtime, recognizer, language, audio)
+        shown = None
+        async for transcript in utterance.transcripts(stream):
+            if transcript.text != shown:  # a sentence ending may not change the text
+                shown = transcript.text
+                yield shown
+        outcome = utterance.outcome
+        if outcome.error is not None:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",
                 recognizer.model.name,
                 time.monotonic() - started,
-                err,
+                outcome.error,
             )
-            error = err
         record = async_recognition_done(
             self.hass,
             self._runtime,
             recognizer,
-            session,
-            error,
+            outcome,
             entity_id=self.entity_id,
             language=language,
             publish=True,
         )
-        if error is not None:
+        if outcome.error is not None:
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
-            session.task_id,
-            session.audio_bytes,
+            outcome.stats.task_id,
+            outcome.audio_bytes,
             time.monotonic() - started,
         )
         yield SpeechResult(record.text, SpeechResultState.SUCCESS)

@@ -47,6 +47,7 @@ from .retry import RetryPolicy, Timeouts
 from .session import RecognitionSession
 from .stats import RecognitionStats
 from .transcript import Transcript
+from .utterance import RecognitionOutcome, Utterance
 from .wav import WavStripper
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "ModelInfo",
     "PcmConverter",
     "Protocol",
+    "RecognitionOutcome",
     "RecognitionParameters",
     "RecognitionSession",
     "RecognitionStats",
@@ -91,6 +93,7 @@ __all__ = [
     "Timeouts",
     "Transcript",
     "UnsupportedAudioError",
+    "Utterance",
     "Vocabulary",
     "VocabularyClient",
     "WavStripper",
