@@ -6,6 +6,7 @@ kept connection that turned out dead), and no socket left open.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import gc
 from pathlib import Path
 import time
@@ -19,6 +20,7 @@ from custom_components.dashscope.client import (
     DashScopeError,
     DashScopeTaskError,
     DashScopeTimeoutError,
+    Endpointing,
     MessageError,
     Protocol,
     RecognitionParameters,
@@ -27,8 +29,8 @@ from custom_components.dashscope.client import (
 from .audio import tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_qwen import MANUAL, QWEN
-from .test_client_realtime import PARAMETERS, make_client, recognize
+from .test_client_inference import PARAMETERS, make_client, pcm_input, recognize, utterance
+from .test_client_realtime_api import MANUAL, QWEN
 
 TEXT = "打开客厅的灯。"
 FAULT_BOUND = 1.0  # seconds: a fault that needs no deadline to show itself
@@ -130,18 +132,15 @@ async def test_a_half_open_kept_connection_costs_well_under_a_second(
     dashscope_server.mute()
     audio = tone(1.0)
     started = time.monotonic()
-    async with client.recognition(PARAMETERS) as session:
-        await session.send_audio(audio)
-        await session.finish()
-        async for _ in session.results():
-            pass
+    outcome = await utterance(client, pcm_input(), Endpointing()).run(once(audio))
     elapsed = time.monotonic() - started
-    assert session.transcript.text == TEXT
+    assert outcome.error is None
+    assert outcome.transcript.text == TEXT
     assert elapsed < 0.6 + 0.3, "the warm-start bound, not the 10 s start timeout"
     assert dashscope_server.connections == 2
-    assert session.stats.reused_connection
-    assert session.stats.attempts == 2
-    assert session.stats.retried_after == [], "a free replacement, not a retry"
+    assert outcome.stats.reused_connection
+    assert outcome.stats.attempts == 2
+    assert outcome.stats.retried_after == [], "a free replacement, not a retry"
     assert bytes(dashscope_server.tasks[-1].audio) == audio, "replayed from the buffer"
 
 
@@ -340,6 +339,11 @@ async def ended_by_the_service(client: DashScopeClient, parameters: RecognitionP
                 break
         await session.finish_early()
     return session.transcript.text
+
+
+async def once(audio: bytes) -> AsyncIterator[bytes]:
+    """Give all the audio at once, as a recording does."""
+    yield audio
 
 
 def open_fds() -> int:

@@ -15,7 +15,7 @@ import pytest
 
 from custom_components.dashscope.client import DashScopeError, MessageError, VocabularyClient
 from custom_components.dashscope.client.messages import parse_event
-from custom_components.dashscope.client.qwen_messages import parse_realtime_event
+from custom_components.dashscope.client.realtime_messages import parse_realtime_event
 from custom_components.dashscope.client.transcription import (
     TranscriptionClient,
     TranscriptionJob,

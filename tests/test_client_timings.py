@@ -19,8 +19,8 @@ from custom_components.dashscope.client import (
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_qwen import QWEN
-from .test_client_realtime import PARAMETERS, make_client, recognize
+from .test_client_inference import PARAMETERS, make_client, recognize, utterance
+from .test_client_realtime_api import QWEN
 
 AUDIO = AudioInput(AudioSpec("wav", "pcm", 16000), (16000, 8000), ("pcm", "opus"))
 
@@ -55,11 +55,9 @@ async def test_timings_are_filled_however_the_utterance_ends(
 ) -> None:
     client = make_client(http, dashscope_server)
     endpointing = Endpointing.for_voice_commands(on_service_end=on_service_end)
-    async with client.recognition(parameters) as session:
-        async for _ in session.stream(paced(3.0), AUDIO, endpointing):
-            pass
-    stats = session.stats
-    assert session.transcript.text
+    outcome = await utterance(client, AUDIO, endpointing, parameters).run(paced(3.0))
+    stats = outcome.stats
+    assert outcome.transcript.text
     assert stats.ended_by == ended_by
     assert stats.first_result_seconds is not None
     assert 0 < stats.first_result_seconds < 3
@@ -72,19 +70,11 @@ async def test_timings_of_a_failed_utterance(
 ) -> None:
     dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     client = make_client(http, dashscope_server, finish=0.2)
-    session = client.recognition(PARAMETERS)
-
-    async def utterance() -> None:
-        async with session:
-            await session.send_audio(tone(0.5))
-            await session.finish()
-            async for _ in session.results():
-                pass
-
-    with pytest.raises(DashScopeTimeoutError):
-        await utterance()
-    assert session.stats.first_result_seconds is not None
-    assert session.stats.finalize_seconds == pytest.approx(0.2, abs=0.15)
+    outcome = await utterance(client, AUDIO, Endpointing(), PARAMETERS).run(paced(0.5))
+    assert isinstance(outcome.error, DashScopeTimeoutError)
+    assert outcome.stats.error_code == "DashScopeTimeoutError"
+    assert outcome.stats.first_result_seconds is not None
+    assert outcome.stats.finalize_seconds == pytest.approx(0.2, abs=0.15)
 
 
 async def test_open_connections_do_not_count_what_the_server_closed(

@@ -142,7 +142,6 @@ def test_result_fields_and_unknown_fields() -> None:
             0.9,
             words=(Word("好"), Word("我", 400, 520)),
         ),
-        billed_seconds=3.0,
     )
     assert parsed.sentence.last_word_end == 520
 
@@ -162,11 +161,10 @@ def test_transcript_joins_finals_and_the_growing_sentence() -> None:
     transcript = Transcript()
     assert transcript.add(Sentence("打开", is_final=False))
     assert not transcript.add(Sentence("", heartbeat=True))
-    assert transcript.add(Sentence("打开灯。", is_final=True), billed_seconds=1)
+    assert transcript.add(Sentence("打开灯。", is_final=True))
     assert transcript.add(Sentence("谢", is_final=False))
     assert not transcript.add(Sentence("谢", is_final=False))
     assert transcript.text == "打开灯。谢"
-    assert transcript.billed_seconds == 1
 
 
 @pytest.mark.parametrize(
@@ -264,7 +262,6 @@ def test_non_finite_numbers_from_the_service_are_absent(value: str) -> None:
     assert parsed.sentence.end_time is None
     assert parsed.sentence.emo_confidence is None
     assert parsed.sentence.is_final
-    assert parsed.billed_seconds is None
 
 
 def test_wav_without_data_chunk_is_refused() -> None:

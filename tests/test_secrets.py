@@ -28,7 +28,7 @@ from custom_components.dashscope.const import CONF_MODEL, CONF_REGION, CONF_URL,
 from .audio import stream, tone
 from .conftest import API_KEY, RunningServer, fill_account
 from .dashscope_server import TaskScript
-from .test_client_realtime import make_client, recognize
+from .test_client_inference import make_client, recognize
 from .test_stt import metadata
 
 

@@ -1,10 +1,11 @@
 """What follows a recognition, decided once for every caller (Assist and the actions).
 
-`start_recognition` opens a recognizer's session with the biasing its hotword sync holds;
-`async_recognition_done` turns what the client returned (the session, and the error if it
-failed) into what Home Assistant shows: the numbers diagnostics list, the repair or reauth a
-failure asks for, and the transcript automations receive. `async_service_failed` is the part
-of it for calls without a recognition session (the file transcription API).
+`start_recognition` prepares a recognizer's utterance with the biasing its hotword sync
+holds; `async_recognition_done` turns the outcome the client returned (transcript,
+statistics, the error if it failed) into what Home Assistant shows: the numbers diagnostics
+list, the repair or reauth a failure asks for, and the transcript automations receive.
+`async_service_failed` is the part of it for calls without a recognition (the file
+transcription API).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from .client import (
     DashScopeError,
     DashScopeModelNotFoundError,
     DashScopeVocabularyMissingError,
-    RecognitionSession,
+    RecognitionOutcome,
+    Utterance,
 )
 from .issues import async_model_not_found, async_model_works, async_start_reauth
 from .recognizer import Recognizer
@@ -32,8 +34,8 @@ def start_recognition(
     audio: AudioInput,
     *,
     whole_file: bool = False,
-) -> RecognitionSession:
-    """Return a recognition session of `recognizer`, biased by its phrases and names."""
+) -> Utterance:
+    """Return a recognition of `recognizer`, biased by its phrases and names."""
     biasing = runtime.hotwords.biasing(recognizer)
     return recognizer.recognition(language, audio, biasing, whole_file=whole_file)
 
@@ -50,8 +52,7 @@ def async_recognition_done(
     hass: HomeAssistant,
     runtime: DashScopeRuntimeData,
     recognizer: Recognizer,
-    session: RecognitionSession,
-    error: DashScopeError | None,
+    outcome: RecognitionOutcome,
     *,
     entity_id: str,
     language: str,
@@ -66,16 +67,16 @@ def async_recognition_done(
     action returns its text to the caller instead, so a recording does not fire automations
     meant for what people say.
     """
-    runtime.recognitions.append(session.stats)
+    runtime.recognitions.append(outcome.stats)
     record = TranscriptRecord.from_transcript(
-        session.transcript,
+        outcome.transcript,
         entity_id=entity_id,
         recognizer_id=recognizer.recognizer_id,
         language=language,
         model=recognizer.model.name,
-        audio_seconds=session.stats.audio_seconds,
+        audio_seconds=outcome.stats.audio_seconds,
     )
-    if error is not None:
+    if (error := outcome.error) is not None:
         async_service_failed(hass, recognizer.entry_id, error)
         if isinstance(error, DashScopeVocabularyMissingError):
             runtime.hotwords.async_forget(recognizer.recognizer_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable
-import dataclasses
 import time
 from typing import Any
 
@@ -24,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.start import async_at_started
 
-from .client import AudioInput, AudioSpec, DashScopeError, Endpointing, service_sample_rate
+from .client import AudioInput, AudioSpec, CommandMatcher, DashScopeError, service_sample_rate
 from .commands import HomeCommands
 from .const import LOGGER
 from .entity import DashScopeEntity
@@ -85,12 +84,11 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
 
         self.async_on_remove(async_at_started(self.hass, prepare))
 
-    def _endpointing(self, language: str) -> Endpointing:
-        """Return this utterance's end of speech: with the home's commands when asked."""
-        endpointing = self._recognizer.endpointing
+    def _matcher(self, language: str) -> CommandMatcher | None:
+        """Return what tells this utterance's complete commands, when the engine asks."""
         if self._commands is None or not self._commands.available:
-            return endpointing
-        return dataclasses.replace(endpointing, matcher=self._commands.matcher(language))
+            return None
+        return self._commands.matcher(language)
 
     @property
     def audio_processing(self) -> Any:
@@ -195,42 +193,40 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             return
         recognizer = self._recognizer
         language = str(metadata.language)
-        session = start_recognition(self._runtime, recognizer, language, audio)
-        error: DashScopeError | None = None
-        try:
-            async with session:
-                shown = None
-                endpointing = self._endpointing(language)
-                async for transcript in session.stream(stream, audio, endpointing):
-                    if transcript.text != shown:  # a sentence ending may not change the text
-                        shown = transcript.text
-                        yield shown
-        except DashScopeError as err:
+        utterance = start_recognition(
+            self._runtime, recognizer, language, audio, matcher=self._matcher(language)
+        )
+        shown = None
+        async for transcript in utterance.transcripts(stream):
+            if transcript.text != shown:  # a sentence ending may not change the text
+                shown = transcript.text
+                yield shown
+        outcome = utterance.outcome
+        if outcome.error is not None:
             LOGGER.error(
                 "Speech recognition with %s failed after %.1f s: %s",
                 recognizer.model.name,
                 time.monotonic() - started,
-                err,
+                outcome.error,
             )
-            error = err
         record = async_recognition_done(
             self.hass,
             self._runtime,
             recognizer,
-            session,
-            error,
+            outcome,
             entity_id=self.entity_id,
             language=language,
             publish=True,
         )
-        if error is not None:
+        if outcome.error is not None:
             yield SpeechResult(None, SpeechResultState.ERROR)
             return
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
-            session.task_id,
-            session.audio_bytes,
+            outcome.stats.task_id,
+            outcome.audio_bytes,
             time.monotonic() - started,
         )
         # A complete command answers with the words that matched (its final adds only marks).
-        yield SpeechResult(session.answer_text or record.text, SpeechResultState.SUCCESS)
+        text = record.text if outcome.answer is None else outcome.answer
+        yield SpeechResult(text, SpeechResultState.SUCCESS)

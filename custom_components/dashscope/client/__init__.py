@@ -53,6 +53,7 @@ from .retry import RetryPolicy, Timeouts
 from .session import RecognitionSession
 from .stats import RecognitionStats
 from .transcript import Transcript
+from .utterance import RecognitionOutcome, Utterance
 from .wav import WavStripper
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "ModelInfo",
     "PcmConverter",
     "Protocol",
+    "RecognitionOutcome",
     "RecognitionParameters",
     "RecognitionSession",
     "RecognitionStats",
@@ -101,6 +103,7 @@ __all__ = [
     "Timeouts",
     "Transcript",
     "UnsupportedAudioError",
+    "Utterance",
     "Vocabulary",
     "VocabularyClient",
     "WavStripper",

@@ -1,4 +1,10 @@
-"""Audio preparation: WAV header parsing and framing into ~100 ms WebSocket frames."""
+"""Audio preparation: what the model is sent for the caller's audio, and its frames.
+
+`AudioInput` checks the declared format against the model, strips the WAV header (wav.py),
+downmixes and resamples PCM down to a rate the model takes, or passes compressed audio
+through; its `service_rate` and `service_format` are what the task is told (the client reads
+them there, once). `AudioFramer` cuts what is sent into ~100 ms WebSocket frames.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 """The model table: every fact about a recognition model lives here and only here.
 
-The config flow, the stt entity and the README all read this table, so adding a model or
-correcting a fact is a one-line change.
+The config flow, the stt entity, each request and the README all read this table, so correcting
+a fact is a change here (and the README's model table made again by `scripts/model_table.py`
+when it shows that fact; a test compares them). Adding a model is a row in `MODELS`, its label
+in both translations (`translations/en.json` and `zh-Hans.json`, `selector.model.options`), the
+README's model table made again, and the local test server's lists of the models it serves
+(`tests/dashscope_server/server.py`, or `qwen_config.py` for the realtime API).
 """
 
 from __future__ import annotations
@@ -268,7 +272,7 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
         ModelInfo(
             name="paraformer-realtime-8k-v2",
@@ -286,7 +290,7 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
     )
 }

@@ -1,9 +1,10 @@
 """WebSocket connections to the service, kept open between utterances.
 
-After `task-finished` the service lets the same connection run another task for 60 s, so a
-warm connection saves the TCP, TLS and WebSocket handshakes (several round trips) on the next
-utterance. Connections idle for longer than `idle_seconds` are not handed out again; one that
-saw an error is closed, never reused.
+After `task-finished` the service lets the same inference connection run another task for 60 s
+(a realtime API socket holds one session and is closed after it), so a warm connection saves the
+TCP, TLS and WebSocket handshakes (several round trips) on the next utterance. Connections idle
+for longer than `idle_seconds` are not handed out again; one that saw an error is closed, never
+reused.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
-"""When a spoken command has ended: the service's segmentation, or a command that is complete.
+"""The end-of-speech policy: who ends an utterance, and when the recognition says it is over.
 
-Two rules, and the caller's stream beside them:
+`Endpointing` is the one place the policy enters the client: `Utterance` gives each
+transcript to the utterance's `SpeechEnd` while the caller's audio still flows, and the
+realtime protocol's turn detection (`service_turns`) is derived from it, never set apart.
+
+Two rules end a voice command, and the caller's stream beside them:
 - the service's end of speech (`on_service_end`): its VAD ends a sentence after
   `max_sentence_silence` of silence; a final sentence with real speech ends the command;
 - a complete command (`command_silence_ms`, given a `CommandMatcher`): the glue says whether
@@ -70,6 +74,7 @@ class Endpointing:
     command_silence_ms: int | None = None  # end a complete command after this much silence
     prefix_silence_ms: int = PREFIX_SILENCE_MS
     matcher: CommandMatcher | None = field(default=None, compare=False)  # per language
+    recording: bool = False  # a whole recording: the caller ends it, the service cuts turns
 
     @classmethod
     def for_voice_commands(
@@ -82,6 +87,20 @@ class Endpointing:
             max_seconds=MAX_UTTERANCE_SECONDS if ends_itself else None,
             command_silence_ms=command_silence_ms,
         )
+
+    @classmethod
+    def for_recording(cls) -> Endpointing:
+        """Return the policy of a whole recording: its end ends it, whatever is said."""
+        return cls(recording=True)
+
+    @property
+    def service_turns(self) -> bool:
+        """Return True when the service's VAD cuts the audio into turns (realtime protocol).
+
+        So it does when it ends the utterance, and for a recording (one manual turn holds at
+        most 60 s); otherwise the caller's end of the audio ends the one turn.
+        """
+        return self.on_service_end or self.recording
 
     @property
     def matches_commands(self) -> bool:

@@ -1,4 +1,8 @@
-"""Hotwords: the phrases a vocabulary biases recognition towards, and the service's rules."""
+"""Hotwords: the phrases that bias recognition, and the service's rules for them.
+
+Phrases are parsed once (`parse_phrases`) and become a vocabulary for the customization API
+(`build_vocabulary`, Fun-ASR and Paraformer) or context text (`build_context`, Qwen3).
+"""
 
 from __future__ import annotations
 

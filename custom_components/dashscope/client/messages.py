@@ -1,8 +1,11 @@
-"""Typed wire messages of the real-time recognition WebSocket protocol.
+"""Typed wire messages of the inference API (`/api-ws/v1/inference`), and what both APIs share.
 
-Each message the client sends or receives is a small frozen dataclass. Parsing ignores fields
-it does not know and gives missing optional fields their defaults, because the service and its
-SDKs add fields over time.
+`RunTask`, `FinishTask` and the events `parse_event` returns are the inference API's;
+`RecognitionParameters` (what one task is asked), `Sentence` and the defensive readers
+(`load_object`, `MALFORMED`, the number checks) serve the realtime API's messages too. Each
+message the client sends or receives is a small frozen dataclass. Parsing ignores fields it does
+not know and gives missing optional fields their defaults, because the service and its SDKs add
+fields over time.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ class RecognitionParameters:
 
     The realtime protocol (Qwen3) takes the first hint as its `language`, `context` as its
     context biasing and `service_vad` as its turn detection (off: the client ends the turn).
+    `DashScopeClient.recognize` fills the audio fields from the `AudioInput`, the protocol from
+    the model and `service_vad` from the `Endpointing`: callers do not set them apart.
     """
 
     model: str
@@ -208,7 +213,6 @@ class ResultGenerated:
 
     task_id: str
     sentence: Sentence
-    billed_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,13 +273,7 @@ def _event(data: dict[str, Any]) -> ServerEvent | UnknownEvent:
         sentence = object_field(payload, "output", event).get("sentence")
         if not isinstance(sentence, dict):
             return UnknownEvent(task_id, event, data)
-        usage = payload.get("usage")
-        duration = usage.get("duration") if isinstance(usage, dict) else None
-        return ResultGenerated(
-            task_id,
-            Sentence.from_json(sentence),
-            billed_seconds=_optional_number(duration),
-        )
+        return ResultGenerated(task_id, Sentence.from_json(sentence))
     return UnknownEvent(task_id, event, data)
 
 

@@ -1,8 +1,11 @@
 """The recognition parameter table: each option's kind, default, range and which models take it.
 
 The engine form's fields, a new engine's defaults, the task's `parameters` and the model
-families' parameter sets are all derived from `PARAMETERS`: a new option is one row here
-(plus its two translations).
+families' parameter sets are all derived from `PARAMETERS`. A new option is one row here (a
+new `Parameter` member and its `ParameterSpec`), its label and description in both
+translations (the engine's form and its reconfigure step), and the local test server's list
+of what each model takes (`accepted_parameters` in `tests/dashscope_server/server.py`, which
+refuses a parameter the service would not know).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ class Parameter(StrEnum):
     MAX_SENTENCE_SILENCE = "max_sentence_silence"
     MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
     SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
-    HEARTBEAT = "heartbeat"
     VAD_THRESHOLD = "vad_threshold"
     VAD_SILENCE = "vad_silence_ms"
 
@@ -108,7 +110,6 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         maximum=1.0,
         step=0.05,
     ),
-    ParameterSpec(Parameter.HEARTBEAT, "bool", _ALL, setting=False),
     # Qwen3's server VAD (used when the service ends the utterance): lower is more sensitive.
     ParameterSpec(
         Parameter.VAD_THRESHOLD,
@@ -129,7 +130,6 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         unit="ms",
     ),
 )
-SPECS: dict[Parameter, ParameterSpec] = {spec.parameter: spec for spec in PARAMETERS}
 
 
 def family_parameters(family: Family) -> frozenset[Parameter]:

@@ -1,4 +1,7 @@
-"""The recognition of one utterance, kept alive across connection trouble.
+"""The tasks of one utterance, kept alive across connection trouble.
+
+`Utterance` (utterance.py) drives a session from above: it feeds the caller's audio, applies
+the end-of-speech policy and makes the outcome; the session only sends, replays and reads.
 
 Audio is cut into ~100 ms frames and kept (up to `RetryPolicy.replay_seconds`) while it is sent.
 If the connection drops mid-utterance, or the service throttles, a new task is started on a
@@ -12,20 +15,13 @@ even when the task's end does not come.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import (
-    PCM_SAMPLE_BYTES,
-    AudioFramer,
-    AudioInput,
-    frame_bytes,
-    pcm_bytes_per_second,
-)
+from .audio import PCM_SAMPLE_BYTES, AudioFramer, frame_bytes, pcm_bytes_per_second
 from .connections import ConnectionPool
-from .endpointing import Endpointing
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
@@ -38,13 +34,16 @@ from .starter import TaskStarter
 from .stats import RecognitionStats
 from .task import SocketTask
 from .transcript import Transcript
-from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
 
 
 class RecognitionSession:
-    """One utterance: use as an async context manager, send audio, read results."""
+    """One utterance's tasks: use as an async context manager, send audio, read results.
+
+    `Utterance` drives one from above (the caller's stream, the end-of-speech policy, the
+    outcome); `DashScopeClient.validate` drives one directly.
+    """
 
     def __init__(
         self,
@@ -91,11 +90,6 @@ class RecognitionSession:
         )
 
     @property
-    def task_id(self) -> str | None:
-        """Return the id of the current task."""
-        return self.stats.task_id
-
-    @property
     def audio_bytes(self) -> int:
         """Return how much audio this utterance has had (as sent to the service)."""
         return self._replay.total_bytes
@@ -140,16 +134,6 @@ class RecognitionSession:
     ) -> None:
         """Give the connection back if its task finished, otherwise close it."""
         await self.close()
-
-    def stream(
-        self, chunks: AsyncIterable[bytes], audio: AudioInput, endpointing: Endpointing
-    ) -> AsyncIterator[Transcript]:
-        """Send the caller's audio as it arrives and yield the transcript as it grows.
-
-        The sender task, framing, replay, the length cap, the end of speech and the
-        statistics all live behind this; the session must already be entered.
-        """
-        return run_utterance(self, chunks, audio, endpointing)
 
     async def send_audio(self, chunk: bytes) -> None:
         """Queue audio; every full frame is sent at once."""

@@ -15,15 +15,19 @@ import logging
 from .connections import ConnectionPool
 from .endpoints import Protocol
 from .errors import DashScopeConnectionError, DashScopeError, DashScopeTimeoutError
+from .inference import RecognitionTask
 from .messages import RecognitionParameters
-from .qwen import QwenRealtimeTask
-from .realtime import RecognitionTask
+from .realtime_api import QwenRealtimeTask
 from .retry import RetryBudget, RetryPolicy, Timeouts
 from .stats import RecognitionStats
 from .task import SocketTask
 
 _LOGGER = logging.getLogger(__name__)
-# Each protocol's task: a new family is a new protocol module and a row here.
+# Each protocol's task. A new protocol is more than a row here (about 12 files): its
+# `Protocol` member and URL (endpoints.py), a task and a messages module (as inference.py and
+# messages.py, or realtime_api.py and realtime_messages.py), its `Family` and option rows
+# (parameters.py), its models (catalog.py), their labels and options in both translations, the
+# local test server's module and route, and its protocol tests.
 _TASKS: dict[Protocol, type[SocketTask]] = {
     Protocol.INFERENCE: RecognitionTask,
     Protocol.REALTIME: QwenRealtimeTask,

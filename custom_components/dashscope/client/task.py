@@ -2,8 +2,9 @@
 
 A task sends its utterance's audio and reads results until the service says it has sent
 everything; the session above it decides about retries and replays. The protocols differ in
-their messages (`realtime.RecognitionTask` for run-task/finish-task, `qwen.QwenRealtimeTask`
-for session.update/session.finish), not in how a socket is read, bounded or closed.
+their messages (`inference.RecognitionTask` for run-task/finish-task,
+`realtime_api.QwenRealtimeTask` for session.update/session.finish), not in how a socket is
+read, bounded or closed.
 """
 
 from __future__ import annotations

@@ -25,15 +25,12 @@ class Transcript:
 
     sentences: list[Sentence] = field(default_factory=list)
     partial: Sentence | None = None
-    billed_seconds: float = 0.0
 
-    def add(self, sentence: Sentence, billed_seconds: float | None = None) -> bool:
+    def add(self, sentence: Sentence) -> bool:
         """Take one reported sentence; return True when the text changed or a sentence ended."""
         if sentence.heartbeat:
             return False
         before = self.text
-        if billed_seconds is not None:
-            self.billed_seconds += billed_seconds
         if sentence.is_final:
             self.sentences.append(sentence)
             self.partial = None

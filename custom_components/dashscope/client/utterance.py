@@ -1,28 +1,106 @@
-"""One utterance: the pipeline's audio goes out while results come in.
+"""One utterance, driven from above its session: audio in, transcripts out, one outcome.
 
-A sender task forwards audio as it arrives; the caller's task reads results. With
-end-of-speech on, the utterance ends as soon as the service's segmentation says the command
-is over: the sender stops consuming the pipeline's audio, `finish-task` goes out, and the
-last results are read, leaving the connection reusable.
+`Utterance` owns a `RecognitionSession`, the caller's `AudioInput` and the `Endpointing`
+policy. A sender task forwards audio as it arrives; the caller's task reads results. When
+the policy says the command is over (the service's segmentation, or a complete command after
+a short silence), the sender stops consuming the caller's audio, the task is finished in the
+background, and the connection stays reusable. However it ends, the caller gets one
+`RecognitionOutcome`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 import contextlib
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from .audio import AudioInput
 from .endpointing import Endpointing, SpeechEnd
 from .errors import DashScopeError
+from .session import RecognitionSession
+from .stats import RecognitionStats
 from .transcript import Transcript
 
-if TYPE_CHECKING:
-    from .session import RecognitionSession
+
+@dataclass(frozen=True, slots=True)
+class RecognitionOutcome:
+    """What one recognition gives its caller, however it ended."""
+
+    transcript: Transcript
+    stats: RecognitionStats  # what diagnostics show (no text)
+    audio_bytes: int  # as sent to the service
+    error: DashScopeError | None = None  # what failed it, if anything did
+    # A complete command answered before its final result: the words that matched (the
+    # final adds only punctuation), and the wait for the task finishing in the background.
+    answer: str | None = None
+    finished: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the answer: the matched command, else the transcript's text."""
+        return self.answer if self.answer is not None else self.transcript.text
+
+    @property
+    def ended_by(self) -> str:
+        """Return what ended it: "caller", "service", "complete_command", "long_silence",
+        "length_cap" or "error"."""
+        if self.error is not None:
+            return "error"
+        return self.stats.ended_by or "caller"
 
 
-async def run_utterance(
+class Utterance:
+    """One recognition: run it once with the caller's audio, then read its outcome."""
+
+    def __init__(
+        self, session: RecognitionSession, audio: AudioInput, endpointing: Endpointing
+    ) -> None:
+        """Prepare the utterance; nothing is sent before its audio is given."""
+        self._session = session
+        self._audio = audio
+        self._endpointing = endpointing
+        self._outcome: RecognitionOutcome | None = None
+
+    @property
+    def outcome(self) -> RecognitionOutcome:
+        """Return how the recognition ended (once `transcripts` or `run` has ended)."""
+        if self._outcome is None:
+            raise RuntimeError("The utterance has not ended")
+        return self._outcome
+
+    async def transcripts(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[Transcript]:
+        """Send `chunks` as they arrive and yield the transcript as it grows.
+
+        A DashScope failure ends the iteration quietly: it is the outcome's `error`.
+        """
+        session = self._session
+        error: DashScopeError | None = None
+        try:
+            async with session:
+                async for transcript in _results(session, chunks, self._audio, self._endpointing):
+                    yield transcript
+        except DashScopeError as err:
+            session.record_failure(err)
+            error = err
+        answer = session.answer_text if error is None else None
+        self._outcome = RecognitionOutcome(
+            session.transcript,
+            session.stats,
+            session.audio_bytes,
+            error,
+            answer=answer,
+            finished=session.finished if answer is not None else None,
+        )
+
+    async def run(self, chunks: AsyncIterable[bytes]) -> RecognitionOutcome:
+        """Recognize `chunks` without reading the transcript as it grows."""
+        async for _ in self.transcripts(chunks):
+            pass
+        return self.outcome
+
+
+async def _results(
     session: RecognitionSession,
     stream: AsyncIterable[bytes],
     audio: AudioInput,
@@ -57,9 +135,6 @@ async def run_utterance(
             await session.finish_early()
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
-    except DashScopeError as err:
-        session.record_failure(err)
-        raise
     finally:
         await _stop(sender)
         await speech_end.close()

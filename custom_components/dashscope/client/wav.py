@@ -21,11 +21,10 @@ _MAX_CHANNELS = 32
 
 @dataclass(frozen=True, slots=True)
 class WavFormat:
-    """The `fmt ` chunk of a WAV file."""
+    """The `fmt ` chunk of a WAV file (always 16-bit PCM: anything else is refused)."""
 
     channels: int
     sample_rate: int
-    bits_per_sample: int
 
 
 class WavStripper:
@@ -108,7 +107,7 @@ class WavStripper:
                         f"WAV header with {rate} Hz, {channels} channel(s) and {align}-byte "
                         "frames: not a recording's"
                     )
-                self.format = WavFormat(channels, rate, bits)
+                self.format = WavFormat(channels, rate)
             offset = body + size + (size & 1)
         if offset - len(data) > _MAX_HEADER_BYTES:
             raise UnsupportedAudioError("WAV header with a chunk size past any header's end")

@@ -1,4 +1,8 @@
-"""One recognition task on a connection: `run-task`, audio frames, `finish-task`, results."""
+"""One task of the inference API (Fun-ASR, Paraformer): `run-task`, audio, `finish-task`.
+
+The audio goes out as binary frames and results come back as `result-generated` events until
+`task-finished`, after which the connection may run another task (the pool keeps it).
+"""
 
 from __future__ import annotations
 
@@ -73,7 +77,7 @@ class RecognitionTask(SocketTask):
                 return
             if isinstance(event, ResultGenerated):
                 self._result_seen()
-                if self.transcript.add(event.sentence, event.billed_seconds):
+                if self.transcript.add(event.sentence):
                     yield self.transcript
 
     async def _next_event(self) -> ServerEvent:

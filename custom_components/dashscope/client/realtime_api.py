@@ -1,4 +1,4 @@
-"""One recognition session of the realtime protocol (Qwen3-ASR-Flash-Realtime).
+"""One session of the realtime API (`/api-ws/v1/realtime`, Qwen3-ASR-Flash-Realtime).
 
 The socket holds exactly one session: `session.update` (answered by `session.updated`),
 base64 audio events, then `session.finish` (answered by the pending results and
@@ -18,7 +18,7 @@ from .audio import pcm_bytes_per_second
 from .connections import Connection
 from .errors import DashScopeError, DashScopeTimeoutError, service_error
 from .messages import RecognitionParameters, Sentence
-from .qwen_messages import (
+from .realtime_messages import (
     Committed,
     ErrorEvent,
     RealtimeEvent,
