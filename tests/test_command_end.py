@@ -241,3 +241,5 @@ def test_the_command_text_joins_sentences_without_their_marks() -> None:
     assert command_text(transcript) == "Turn on the Kitchen light"
     assert text_key("Turn on, the light!") == "turnonthelight"
     assert command_text(Transcript()) == ""
+    assert command_text(final(("打开客厅的灯，谢谢。", 0))) == "打开客厅的灯谢谢"
+    assert command_text(partial("what's on, Wi-Fi")) == "what's on Wi-Fi"

@@ -7,6 +7,7 @@ A `Recognizer` is read from its subentry once and is given what biases a recogni
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from homeassistant.util import language as language_util
 from .client import (
     AudioInput,
     AudioSpec,
+    CommandMatcher,
     DashScopeClient,
     Endpointing,
     ModelInfo,
@@ -158,11 +160,12 @@ class Recognizer:
         biasing: Biasing = NO_BIASING,
         *,
         whole_file: bool = False,
+        matcher: CommandMatcher | None = None,
     ) -> Utterance:
         """Return the recognition of an utterance: the caller's language first, then `biasing`.
 
         A whole file is a recording (its end ends it); otherwise this engine's end-of-speech
-        policy holds.
+        policy holds, told the utterance's complete commands by `matcher` when it ends them.
         """
         model = self.model
         hints: tuple[str, ...] = ()
@@ -174,12 +177,18 @@ class Recognizer:
             vocabulary = ((model.hotword_parameter, biasing.vocabulary_id),)
         return self.client.recognize(
             audio,
-            Endpointing.for_recording() if whole_file else self.endpointing,
+            Endpointing.for_recording() if whole_file else self._endpointing(matcher),
             model=model.name,
             language_hints=hints,
             options=self.options + vocabulary,
             context=biasing.context,  # set only for context models (`ModelInfo.bias`)
         )
+
+    def _endpointing(self, matcher: CommandMatcher | None) -> Endpointing:
+        """Return this engine's end-of-speech policy for one utterance."""
+        if matcher is None or self.endpointing.command_silence_ms is None:
+            return self.endpointing
+        return dataclasses.replace(self.endpointing, matcher=matcher)
 
     def audio_input(self, spec: AudioSpec) -> AudioInput:
         """Return how audio described by `spec` becomes what the model is sent."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+import contextlib
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
@@ -493,6 +494,82 @@ def test_partials_grow_toward_the_final_text(live: Live) -> None:
     assert all(TEXT.startswith(p) or p == TEXT for p in partials), partials
     assert [len(p) for p in partials] == sorted(len(p) for p in partials), "they only grow"
     assert partials[-1] == TEXT
+
+
+def test_a_complete_command_ends_sooner_than_the_services_end(live: Live) -> None:
+    """The same recording, two engines: the complete command's stt-end comes sooner.
+
+    An automation's conversation trigger makes the recording's words ("打开客厅的灯" then "谢谢") a
+    command the home understands. The first engine ends complete commands (on by default on
+    2026.11); a new one ends only at the service's end. The pipelines stop after speech to
+    text: the trigger must not fire (recognized, never run), while the phrase trigger gets the
+    final text.
+    """
+
+    async def run() -> dict[str, list[dict[str, Any]]]:
+        async with aiohttp.ClientSession() as http:
+            await _rest(
+                http,
+                live,
+                "/api/config/automation/config/live_command",
+                {
+                    "alias": "Thanks for the light",
+                    "triggers": [{"trigger": "conversation", "command": ["打开客厅的灯谢谢"]}],
+                    "actions": [{"event": "dashscope_live_command_ran"}],
+                },
+            )
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"model": "fun-asr-realtime"}
+            )
+            assert {"command_end", "command_silence_ms"} <= {
+                field["name"] for field in flow["data_schema"]
+            }
+            done = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"end_of_speech": True, "command_end": False},
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_3")
+            ws = await Websocket.connect(http, live)
+            for event_type in ("dashscope_live_command_ran", "dashscope_live_heard"):
+                await ws.call({"type": "subscribe_events", "event_type": event_type})
+            runs = {}
+            for engine in ("stt.dashscope_fun_asr_realtime_3", "stt.dashscope_fun_asr_realtime"):
+                runs[engine] = await _run_pipeline(http, live, engine)
+            fired: list[dict[str, Any]] = []
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    fired.append((await ws.ws.receive_json(timeout=2))["event"])
+            runs["fired"] = fired
+            await ws.ws.close()
+            return runs
+
+    runs = asyncio.run(run())
+    timings = {}
+    for engine in ("stt.dashscope_fun_asr_realtime_3", "stt.dashscope_fun_asr_realtime"):
+        [start] = [event for event in runs[engine] if event["type"] == "stt-start"]
+        [end] = [event for event in runs[engine] if event["type"] == "stt-end"]
+        timings[engine] = (end["at"] - start["at"], end["data"]["stt_output"]["text"])
+    service_seconds, service_text = timings["stt.dashscope_fun_asr_realtime_3"]
+    command_seconds, command_text = timings["stt.dashscope_fun_asr_realtime"]
+    assert service_text == TEXT
+    assert command_text == "打开客厅的灯谢谢", "the words that matched, without the final's marks"
+    # The service ends after 500 ms of silence, a complete command after 200 ms.
+    assert command_seconds < service_seconds - 0.15, timings
+    live.facts["complete_command_seconds"] = timings
+    types = [event["event_type"] for event in runs["fired"]]
+    assert "dashscope_live_command_ran" not in types, "recognized, never run"
+    assert types.count("dashscope_live_heard") == 2  # each engine's transcript, the final text
+    assert all(
+        event["data"] == {"text": TEXT}
+        for event in runs["fired"]
+        if event["event_type"] == "dashscope_live_heard"
+    )
+    assert "Speech ended (complete_command)" in live.log
 
 
 _PROBLEM = re.compile(r"^\S+ \S+ (ERROR|WARNING|CRITICAL) ")

@@ -128,24 +128,24 @@ def ends_command(transcript: Transcript, min_speech_ms: int) -> bool:
     return not timed or sum(timed) >= min_speech_ms
 
 
-def _without_end_marks(text: str) -> str:
-    """Return `text` without the punctuation (any script's) that ends it."""
-    text = text.strip()
-    while text and unicodedata.category(text[-1]).startswith("P"):
-        text = text[:-1].rstrip()
-    return text
+_KEPT_MARKS = frozenset("'\u2019-")  # inside words: what's, Wi-Fi
 
 
 def command_text(transcript: Transcript) -> str:
-    """Return the words so far as one command: sentences joined without their end marks.
+    """Return the words so far as one command: without the marks the service put between them.
 
     A pause can make the service end a sentence in the middle of a command ("打开客厅的。"
-    then "吊灯"); matching the joined words hears the whole command.
+    then "吊灯"), and its commas and full stops are no part of any sentence the
+    home knows: the words are matched without them (and, when they match, returned so).
     """
-    texts = [_without_end_marks(s.text) for s in transcript.sentences]
+    texts = [s.text for s in transcript.sentences]
     if transcript.partial is not None:
-        texts.append(_without_end_marks(transcript.partial.text))
-    return join_sentences([text for text in texts if text]).strip()
+        texts.append(transcript.partial.text)
+    plain = "".join(
+        " " if unicodedata.category(ch) == "Po" and ch not in _KEPT_MARKS else ch
+        for ch in " ".join(texts)
+    )
+    return join_sentences(plain.split())
 
 
 def text_key(text: str) -> str:

@@ -43,8 +43,10 @@ class RecognitionOutcome:
 
     @property
     def ended_by(self) -> str:
-        """Return what ended it: "caller", "service", "complete_command", "long_silence",
-        "length_cap" or "error"."""
+        """Return what ended it: "caller", "service", "complete_command", ..., or "error".
+
+        `RecognitionStats.ended_by` lists what the recognition itself ends on.
+        """
         if self.error is not None:
             return "error"
         return self.stats.ended_by or "caller"
