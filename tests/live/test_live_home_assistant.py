@@ -265,6 +265,14 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             await ws.call({"type": "http/config/promote"})  # keep the YAML http config
             # A home in China, as onboarding's core-config step would leave it.
             await ws.call({"type": "config/core/update", "language": "zh-Hans", "country": "CN"})
+            # Onboarding made a 客厅 area: without it "打开客厅的灯" is no command this home
+            # knows, so the recording's words end at the service's end until a trigger
+            # makes them one (test_a_complete_command_ends_sooner_than_the_services_end).
+            for area in await ws.call({"type": "config/area_registry/list"}):
+                if area["name"] == "客厅":
+                    await ws.call(
+                        {"type": "config/area_registry/delete", "area_id": area["area_id"]}
+                    )
 
             flow = await _rest(
                 http, live, "/api/config/config_entries/flow", {"handler": "dashscope"}
@@ -561,14 +569,15 @@ def test_a_complete_command_ends_sooner_than_the_services_end(live: Live) -> Non
     # The service ends after 500 ms of silence, a complete command after 200 ms.
     assert command_seconds < service_seconds - 0.15, timings
     live.facts["complete_command_seconds"] = timings
+    print(f"stt-start → stt-end: {timings}")  # noqa: T201 - the number the README quotes
     types = [event["event_type"] for event in runs["fired"]]
     assert "dashscope_live_command_ran" not in types, "recognized, never run"
-    assert types.count("dashscope_live_heard") == 2  # each engine's transcript, the final text
-    assert all(
-        event["data"] == {"text": TEXT}
-        for event in runs["fired"]
-        if event["event_type"] == "dashscope_live_heard"
-    )
+    heard = [e["data"]["text"] for e in runs["fired"] if e["event_type"] == "dashscope_live_heard"]
+    # Each engine's transcript reaches the phrase trigger: the service-ended one as it is, the
+    # complete command's once its task finished in the background (its final sentence, which
+    # the local server ends where the audio it had ends).
+    assert heard[0] == TEXT, heard
+    assert heard[1].startswith("打开客厅的灯。谢谢"), heard
     assert "Speech ended (complete_command)" in live.log
 
 
