@@ -8,6 +8,7 @@ word on the local server, so the test knows where every word ends.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from homeassistant.components import conversation, stt
@@ -26,6 +27,7 @@ from custom_components.dashscope.const import (
     CONF_END_OF_SPEECH,
     SIGNAL_ANY_TRANSCRIPT,
 )
+from custom_components.dashscope.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dashscope.recognizer import default_recognizer
 from custom_components.dashscope.transcript import TranscriptRecord
 
@@ -176,6 +178,11 @@ async def test_a_complete_command_ends_early_and_nothing_runs(
     recognition = stats(setup_integration)
     assert recognition.ended_by == "complete_command"
     assert recognition.command == "HassTurnOn"  # the intent's name, never the text
+    diagnostics = json.dumps(
+        await async_get_config_entry_diagnostics(hass, setup_integration), ensure_ascii=False
+    )
+    assert '"ended_by": "complete_command", "command": "HassTurnOn"' in diagnostics
+    assert "吊灯" not in diagnostics
     await hass.async_block_till_done()
     assert hass.states.get(LIVING_ROOM_LIGHT).state == "off"
     assert calls == []
