@@ -4,7 +4,9 @@ Fun-ASR and Paraformer: one vocabulary per recognizer, created through the custo
 under a prefix unique to this installation, targeted at the recognizer's model. Its id is
 stored so that it is used (and later updated or deleted) across restarts, and passed on every
 recognition task. Qwen3: the same phrases and names become the session's context biasing
-text, built here (nothing is uploaded) and rebuilt when the names change.
+text, built here (nothing is uploaded) and rebuilt when the names change; models that take
+run-task's `input.context` (Fun-ASR, Qwen-Audio) get them as word lists within its limits.
+Which a model gets is the catalog's answer (`ModelInfo.biasing`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from .client import (
     Region,
     VocabularyClient,
     build_context,
+    build_context_messages,
     build_vocabulary,
     model_info,
     parse_phrases,
 )
+from .client.catalog import CONTEXT_MESSAGES, CONTEXT_TURN_CHARACTERS
 from .const import (
     DOMAIN,
     HOTWORD_REFRESH_COOLDOWN,
@@ -62,7 +66,7 @@ class StoredVocabulary(TypedDict):
 def supports_hotwords(model: str, region: Region) -> bool:
     """Return True when a recognizer with `model` at `region` can have a vocabulary."""
     # Paraformer v1 models take `phrase_id` from an older API; some regions offer no vocabularies.
-    return model_info(model).hotword_parameter == "vocabulary_id" and REGIONS[region].hotwords
+    return model_info(model).biasing.vocabulary and REGIONS[region].hotwords
 
 
 @callback
@@ -112,6 +116,7 @@ class HotwordManager:
         self._vocabularies: dict[str, StoredVocabulary] = {}
         self._recognizers: Mapping[str, Recognizer] = {}  # given by `attach`
         self._contexts: dict[str, str] = {}  # built on first use, dropped on each sync
+        self._context_messages: dict[str, tuple[str, ...]] = {}  # likewise
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
             hass,
@@ -142,6 +147,19 @@ class HotwordManager:
         if recognizer.recognizer_id not in self._contexts:
             self._contexts[recognizer.recognizer_id] = self._build_context(recognizer)
         return self._contexts[recognizer.recognizer_id]
+
+    @callback
+    def context_messages(self, recognizer: Recognizer) -> tuple[str, ...]:
+        """Return a recognizer's `input.context` word lists: its phrases, then the home's names."""
+        if recognizer.recognizer_id not in self._context_messages:
+            sources = _sources(recognizer, lambda: exposed_names(self._hass))
+            built = build_context_messages(CONTEXT_MESSAGES, CONTEXT_TURN_CHARACTERS, *sources)
+            for text, problem in built.skipped:
+                LOGGER.debug(
+                    "Context phrase %r of %s left out: %s", text, recognizer.title, problem
+                )
+            self._context_messages[recognizer.recognizer_id] = built.texts
+        return self._context_messages[recognizer.recognizer_id]
 
     def _build_context(self, recognizer: Recognizer) -> str:
         sources = _sources(recognizer, lambda: exposed_names(self._hass))
@@ -208,6 +226,7 @@ class HotwordManager:
         """Create, update or delete vocabularies so that each recognizer has what it wants."""
         async with self._lock:
             self._contexts.clear()  # names may have changed: rebuilt on the next utterance
+            self._context_messages.clear()
             wanted = self._wanted()
             for subentry_id, stored in list(self._vocabularies.items()):
                 if subentry_id not in wanted or wanted[subentry_id][0] != stored["model"]:

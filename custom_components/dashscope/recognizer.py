@@ -158,9 +158,13 @@ class Recognizer:
             code = model.language_code(language)
             hints = tuple(model.language_hints(code, list(self.extra_hints)))
         vocabulary: tuple[tuple[str, str], ...] = ()
-        if model.hotword_parameter is not None:
+        if model.biasing.vocabulary and model.hotword_parameter is not None:
             vocabulary_id = self.hotwords.vocabulary_id(self.recognizer_id, model.name)
             vocabulary = ((model.hotword_parameter, vocabulary_id),) if vocabulary_id else ()
+        # Context goes as the realtime protocol's text or as run-task's word lists.
+        with_context = model.biasing.context
+        context = self.hotwords.context(self) if with_context and model.context_tokens else ""
+        lists = self.hotwords.context_messages(self) if with_context and model.input_context else ()
         return RecognitionParameters(
             model=model.name,
             sample_rate=audio.service_rate,
@@ -168,8 +172,9 @@ class Recognizer:
             language_hints=hints,
             options=self.options + vocabulary,
             protocol=model.protocol,
-            context=self.hotwords.context(self) if model.context_tokens else "",
+            context=context,
             service_vad=whole_file or self.endpointing.on_service_end,
+            context_messages=lists,
         )
 
     def recognition(

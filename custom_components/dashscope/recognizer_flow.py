@@ -144,7 +144,7 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
         # Only these models use more than the pipeline's language: elsewhere the field does nothing.
         fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
     fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
-    if supports_hotwords(model.name, region) or model.context_tokens:
+    if supports_hotwords(model.name, region) or model.biasing.context:
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
         )

@@ -21,6 +21,25 @@ EVERYWHERE = frozenset(Deployment)
 ANY_SAMPLE_RATE = (8000, 11000, 16000, 18900, 22000, 32000, 37800, 44100, 48000)
 
 
+class Biasing(StrEnum):
+    """How a model is biased towards the home's words: the one answer the glue asks."""
+
+    NONE = "none"
+    VOCABULARY = "vocabulary"  # a hotword vocabulary (customization API), by its id
+    CONTEXT = "context"  # context text sent with the task (nothing uploaded)
+    BOTH = "both"
+
+    @property
+    def vocabulary(self) -> bool:
+        """Return True when a vocabulary is made and sent."""
+        return self in (Biasing.VOCABULARY, Biasing.BOTH)
+
+    @property
+    def context(self) -> bool:
+        """Return True when context is sent."""
+        return self in (Biasing.CONTEXT, Biasing.BOTH)
+
+
 class HintRule(StrEnum):
     """How a model uses `language_hints`."""
 
@@ -33,6 +52,8 @@ FUN_ASR_PARAMETERS = family_parameters(Family.FUN_ASR)
 PARAFORMER_V2_PARAMETERS = family_parameters(Family.PARAFORMER_V2)
 PARAFORMER_V1_PARAMETERS = family_parameters(Family.PARAFORMER_V1)
 QWEN3_PARAMETERS = family_parameters(Family.QWEN3)
+QWEN_AUDIO_MESSAGE_PARAMETERS = family_parameters(Family.QWEN_AUDIO_MESSAGE)
+QWEN_AUDIO_STREAMING_PARAMETERS = family_parameters(Family.QWEN_AUDIO_STREAMING)
 
 # The codes fun-asr-realtime (= -2025-11-07) accepts as its (first) language hint.
 FUN_ASR_CODES = (
@@ -55,6 +76,12 @@ HINT_ORDER = (
 )  # fmt: skip
 # Its context biasing (`corpus.text`) takes at most this many tokens.
 QWEN3_CONTEXT_TOKENS = 10_000
+# The inference protocol's `input.context` (Fun-ASR, Qwen-Audio): at most 5 messages of each
+# type, at most 400 characters per turn (docs/models/qwen-audio-asr.md).
+CONTEXT_MESSAGES = 5
+CONTEXT_TURN_CHARACTERS = 400
+# The languages Qwen-Audio-3.1-ASR-Flash-Message's card names (it detects the language).
+QWEN_AUDIO_MESSAGE_CODES = ("zh", "en", "id", "ja", "th", "tl", "vi", "ko", "ms")
 
 # Home Assistant language tag -> the service's language code.
 LANGUAGE_CODES: dict[str, str] = {
@@ -122,6 +149,19 @@ class ModelInfo:
     protocol: Protocol = Protocol.INFERENCE
     formats: tuple[str, ...] = ALL_FORMATS  # the audio `format`s it takes
     context_tokens: int = 0  # context biasing: how long `corpus.text` may be (0: none)
+    input_context: bool = False  # takes run-task's `input.context` (inference protocol)
+
+    @property
+    def biasing(self) -> Biasing:
+        """Return how this model is biased: vocabulary, context, both or none."""
+        # Paraformer v1's `phrase_id` belongs to an older API this integration does not fill.
+        vocabulary = self.hotword_parameter == "vocabulary_id"
+        context = bool(self.context_tokens) or self.input_context
+        if vocabulary and context:
+            return Biasing.BOTH
+        if vocabulary:
+            return Biasing.VOCABULARY
+        return Biasing.CONTEXT if context else Biasing.NONE
 
     def language_code(self, tag: str) -> str | None:
         """Return the service code for a Home Assistant language tag, if supported."""
@@ -176,9 +216,25 @@ def _fun_asr(name: str, languages: tuple[str, ...], *, dialects: bool = True) ->
     )
 
 
+# Rows in the model list's order: the model Alibaba recommends for voice input first.
 MODELS: dict[str, ModelInfo] = {
     model.name: model
     for model in (
+        # docs/models/qwen-audio-asr.md: qwen-asr-message-client-events / -server-events /
+        # -websocket-api (Sep 24-29, 2026), qwen-audio-3-1-asr-flash-message (model card).
+        ModelInfo(
+            name="qwen-audio-3.1-asr-flash-message",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=QWEN_AUDIO_MESSAGE_CODES,
+            hint_rule=HintRule.NONE,
+            parameters=QWEN_AUDIO_MESSAGE_PARAMETERS,
+            dialects=True,
+            hotword_parameter=None,
+            formats=("pcm",),
+            input_context=True,
+        ),
+        # fun-asr-client-events (Sep 02, 2026): context on fun-asr-realtime and -2025-11-07.
         ModelInfo(
             name="fun-asr-realtime",
             deployments=EVERYWHERE,
@@ -187,6 +243,7 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,
+            input_context=True,
         ),
         _fun_asr("fun-asr-realtime-2026-02-28", ("zh", "en", "ja")),
         ModelInfo(
@@ -197,6 +254,7 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,
+            input_context=True,
         ),
         _fun_asr("fun-asr-realtime-2025-09-15", ("zh", "en"), dialects=False),
         ModelInfo(
@@ -235,6 +293,33 @@ MODELS: dict[str, ModelInfo] = {
                 "qwen3-asr-flash-realtime-2026-02-10",
                 "qwen3-asr-flash-realtime-2025-10-27",
             )
+        ),
+        # docs/models/qwen-audio-asr.md: qwen-audio-asr-streaming-client-events / -server-events
+        # / -websocket-api (Sep 29 - Nov 11, 2026), qwen-audio-3-1-asr-flash-streaming (card).
+        ModelInfo(
+            name="qwen-audio-3.1-asr-flash-streaming",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en"),
+            hint_rule=HintRule.NONE,
+            parameters=QWEN_AUDIO_STREAMING_PARAMETERS,
+            dialects=True,
+            hotword_parameter=None,
+            formats=("pcm",),
+            input_context=True,
+        ),
+        # docs/models/qwen-audio-asr.md: fun-asr-client-events (Sep 02, 2026) is this model's
+        # page too (Fun-ASR's parameters, context), qwen-audio-asr-streaming-websocket-api.
+        ModelInfo(
+            name="qwen-audio-3.0-asr-flash-streaming",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en"),
+            hint_rule=HintRule.NONE,
+            parameters=FUN_ASR_PARAMETERS,
+            dialects=True,
+            formats=("pcm",),
+            input_context=True,
         ),
         ModelInfo(
             name="paraformer-realtime-v2",

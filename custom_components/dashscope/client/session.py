@@ -211,6 +211,7 @@ class RecognitionSession:
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
+        self.stats.tokens = task.transcript.tokens
         if not self._keep_connection:
             await self._pool.discard(task.connection)
         elif task.finished:
