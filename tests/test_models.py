@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 
 from custom_components.dashscope.client import MODELS, HintRule, Protocol
 from custom_components.dashscope.client.catalog import LANGUAGE_CODES
+from custom_components.dashscope.client.parameters import Parameter
 from custom_components.dashscope.const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS
 from custom_components.dashscope.recognizer import default_recognizer
 
@@ -21,7 +22,7 @@ from .test_stt import metadata
 
 
 def entity_id(model: str) -> str:
-    return f"stt.{model.replace('-', '_')}"
+    return f"stt.{model.replace('-', '_').replace('.', '_')}"
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,10 @@ async def test_every_model_end_to_end(
     assert parameters["sample_rate"] == rate
     expected_hints = {HintRule.ALL: ["zh", "en"], HintRule.FIRST: ["zh"], HintRule.NONE: None}
     assert parameters.get("language_hints") == expected_hints[model.hint_rule]
-    assert parameters.get("max_sentence_silence") == 500
+    takes_silence = Parameter.MAX_SENTENCE_SILENCE in model.parameters
+    assert parameters.get("max_sentence_silence") == (500 if takes_silence else None)
+    if Parameter.INTERMEDIATE_RESULTS in model.parameters:
+        assert parameters["intermediate_result_enabled"] is True, "the pipeline needs partials"
 
 
 @pytest.mark.parametrize(
@@ -118,7 +122,13 @@ def test_language_table_is_consistent() -> None:
         assert "zh" in model.languages
 
 
-FAMILIES = ["fun-asr-realtime", "paraformer-realtime-v2", "paraformer-realtime-v1"]
+FAMILIES = [
+    "fun-asr-realtime",
+    "paraformer-realtime-v2",
+    "paraformer-realtime-v1",
+    "qwen-audio-3.1-asr-flash-message",
+    "qwen-audio-3.1-asr-flash-streaming",
+]
 
 
 @pytest.mark.parametrize(
