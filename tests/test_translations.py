@@ -33,9 +33,9 @@ def _parts(tree: dict[str, Any], key: str) -> list[str]:
     """Split a flattened key into its path; a part may hold dots (`qwen-audio-3.1-…`)."""
     if key in tree:
         return [key]
-    for name in tree:
-        if key.startswith(f"{name}.") and isinstance(tree[name], dict):
-            return [name, *_parts(tree[name], key.removeprefix(f"{name}."))]
+    for name, node in tree.items():
+        if key.startswith(f"{name}.") and isinstance(node, dict):
+            return [name, *_parts(node, key.removeprefix(f"{name}."))]
     raise KeyError(key)
 
 
