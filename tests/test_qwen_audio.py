@@ -163,6 +163,8 @@ def test_usage_in_tokens_is_the_tasks_total() -> None:
     transcript.add(Sentence("开"), 3, 42)
     transcript.add(Sentence("开灯", is_final=True), 4, 50)
     assert (transcript.tokens, transcript.billed_seconds) == (50, 4), "cumulative, not summed"
+    transcript.add(Sentence("开灯吧"), None, 55)
+    assert (transcript.tokens, transcript.billed_seconds) == (55, 4)
     transcript.add(Sentence("关灯", is_final=True), 2)
     assert transcript.billed_seconds == 6, "seconds per sentence (Fun-ASR) still add up"
     only_seconds = parse_event(
@@ -248,7 +250,7 @@ def test_the_server_checks_the_context_as_documented(
     "recognizer_data",
     [
         default_recognizer("fun-asr-realtime")
-        | {CONF_HOTWORDS: "吊灯=5\n台灯", CONF_EXPOSED_NAMES: True}
+        | {CONF_HOTWORDS: "吊灯=5\n台灯\n" + "长" * 401, CONF_EXPOSED_NAMES: True}
     ],
 )
 async def test_fun_asr_sends_the_homes_names_as_context(
@@ -259,7 +261,10 @@ async def test_fun_asr_sends_the_homes_names_as_context(
     recognizer_data: dict[str, Any],
     snapshot,
 ) -> None:
-    """The run-task frame of a Fun-ASR engine: its phrases, then the home's names."""
+    """The run-task frame of a Fun-ASR engine: its phrases, then the home's names.
+
+    A phrase longer than a turn's 400 characters is left out (the vocabulary leaves it out too).
+    """
     assert await async_setup_component(hass, "homeassistant", {})
     for name in ("客厅", "书房", "Guest room"):
         area_registry.async_create(name)
