@@ -216,12 +216,15 @@ def _fun_asr(name: str, languages: tuple[str, ...], *, dialects: bool = True) ->
     )
 
 
-# Rows in the model list's order: the model Alibaba recommends for voice input first.
+# Rows in the model list's order: the model Alibaba recommends for voice input first. Each row
+# cites its pages by name: https://www.alibabacloud.com/help/en/model-studio/<name> (the same
+# name under https://help.aliyun.com/en/model-studio/ and /zh/); docs/models/ holds what the
+# newer pages say, with their dates.
 MODELS: dict[str, ModelInfo] = {
     model.name: model
     for model in (
-        # docs/models/qwen-audio-asr.md: qwen-asr-message-client-events / -server-events /
-        # -websocket-api (Sep 24-29, 2026), qwen-audio-3-1-asr-flash-message (model card).
+        # docs/models/qwen-audio-asr.md: qwen-asr-message-client-events,
+        # -server-events, -websocket-api (Sep 24-29, 2026), qwen-audio-3-1-asr-flash-message.
         ModelInfo(
             name="qwen-audio-3.1-asr-flash-message",
             deployments=EVERYWHERE,
@@ -234,7 +237,8 @@ MODELS: dict[str, ModelInfo] = {
             formats=("pcm",),
             input_context=True,
         ),
-        # fun-asr-client-events (Sep 02, 2026): context on fun-asr-realtime and -2025-11-07.
+        # fun-asr-client-events (ja copy Sep 02, 2026): context on fun-asr-realtime and
+        # -2025-11-07; model-list-speech-recognition/ (Sep 22, 2026).
         ModelInfo(
             name="fun-asr-realtime",
             deployments=EVERYWHERE,
@@ -245,7 +249,10 @@ MODELS: dict[str, ModelInfo] = {
             dialects=True,
             input_context=True,
         ),
+        # Fun-ASR snapshots: model-list-speech-recognition/,
+        # fun-asr-realtime-websocket-api (workspace domains, Beijing and Singapore).
         _fun_asr("fun-asr-realtime-2026-02-28", ("zh", "en", "ja")),
+        # fun-asr-client-events: context on this snapshot too.
         ModelInfo(
             name="fun-asr-realtime-2025-11-07",
             deployments=EVERYWHERE,
@@ -256,7 +263,9 @@ MODELS: dict[str, ModelInfo] = {
             dialects=True,
             input_context=True,
         ),
+        # model-list-speech-recognition/, fun-asr-realtime-websocket-api: an older snapshot.
         _fun_asr("fun-asr-realtime-2025-09-15", ("zh", "en"), dialects=False),
+        # 8 kHz Fun-ASR: model-list-speech-recognition/ (Sep 22, 2026).
         ModelInfo(
             name="fun-asr-flash-8k-realtime",
             deployments=BEIJING,
@@ -265,6 +274,7 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
         ),
+        # model-list-speech-recognition/: its fixed version.
         ModelInfo(
             name="fun-asr-flash-8k-realtime-2026-01-28",
             deployments=BEIJING,
@@ -273,6 +283,8 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
         ),
+        # qwen-real-time-speech-recognition (models, regions, rates) and
+        # qwen-asr-realtime-client-events (languages, formats, corpus.text).
         *(
             ModelInfo(
                 name=name,
@@ -294,8 +306,8 @@ MODELS: dict[str, ModelInfo] = {
                 "qwen3-asr-flash-realtime-2025-10-27",
             )
         ),
-        # docs/models/qwen-audio-asr.md: qwen-audio-asr-streaming-client-events / -server-events
-        # / -websocket-api (Sep 29 - Nov 11, 2026), qwen-audio-3-1-asr-flash-streaming (card).
+        # docs/models/qwen-audio-asr.md: qwen-audio-asr-streaming-client-events, -server-events,
+        # -websocket-api (Sep 29 - Nov 11, 2026), qwen-audio-3-1-asr-flash-streaming (its card).
         ModelInfo(
             name="qwen-audio-3.1-asr-flash-streaming",
             deployments=EVERYWHERE,
@@ -308,8 +320,8 @@ MODELS: dict[str, ModelInfo] = {
             formats=("pcm",),
             input_context=True,
         ),
-        # docs/models/qwen-audio-asr.md: fun-asr-client-events (Sep 02, 2026) is this model's
-        # page too (Fun-ASR's parameters, context), qwen-audio-asr-streaming-websocket-api.
+        # docs/models/qwen-audio-asr.md: fun-asr-client-events (ja copy Sep 02, 2026) is
+        # this model's page too (Fun-ASR's parameters, context); -asr-streaming-websocket-api.
         ModelInfo(
             name="qwen-audio-3.0-asr-flash-streaming",
             deployments=EVERYWHERE,
@@ -321,6 +333,8 @@ MODELS: dict[str, ModelInfo] = {
             formats=("pcm",),
             input_context=True,
         ),
+        # Paraformer (Beijing only): websocket-for-paraformer-real-time-service,
+        # paraformer-client-events (parameters), model-list-speech-recognition/.
         ModelInfo(
             name="paraformer-realtime-v2",
             deployments=BEIJING,
@@ -330,6 +344,7 @@ MODELS: dict[str, ModelInfo] = {
             parameters=PARAFORMER_V2_PARAMETERS,
             dialects=True,
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-v1",
             deployments=BEIJING,
@@ -339,6 +354,7 @@ MODELS: dict[str, ModelInfo] = {
             parameters=PARAFORMER_V1_PARAMETERS,
             hotword_parameter="phrase_id",
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-8k-v2",
             deployments=BEIJING,
@@ -348,6 +364,7 @@ MODELS: dict[str, ModelInfo] = {
             parameters=PARAFORMER_V2_PARAMETERS,
             emotion=True,
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-8k-v1",
             deployments=BEIJING,
