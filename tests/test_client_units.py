@@ -128,6 +128,7 @@ def test_result_fields_and_unknown_fields() -> None:
     assert parsed == ResultGenerated(
         "t",
         Sentence("好，我知道了", 170, 920, True, False, "positive", 0.9),
+        billed_seconds=3.0,
     )
 
 
@@ -314,13 +315,16 @@ def test_invalid_endpoints(region, workspace, url, reason) -> None:
 def test_models_per_deployment() -> None:
     singapore = [model.name for model in models_for([Deployment.SINGAPORE])]
     assert singapore == [
+        "qwen-audio-3.1-asr-flash-message",  # Alibaba's pick for voice input comes first
         "fun-asr-realtime",
         "fun-asr-realtime-2025-11-07",
         "qwen3-asr-flash-realtime",
         "qwen3-asr-flash-realtime-2026-02-10",
         "qwen3-asr-flash-realtime-2025-10-27",
+        "qwen-audio-3.1-asr-flash-streaming",
+        "qwen-audio-3.0-asr-flash-streaming",
     ]
-    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 13
+    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 16
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,15 @@ from .audio import (
     pcm_frame_bytes,
     service_sample_rate,
 )
-from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
+from .catalog import (
+    DEFAULT_MODEL,
+    MODELS,
+    Bias,
+    HintRule,
+    ModelInfo,
+    model_info,
+    models_for,
+)
 from .client import DashScopeClient
 from .connections import ConnectionPool
 from .endpointing import Endpointing
@@ -40,7 +48,16 @@ from .errors import (
     MessageError,
     UnsupportedAudioError,
 )
-from .hotwords import Context, Hotword, Vocabulary, build_context, build_vocabulary, parse_phrases
+from .hotwords import (
+    Context,
+    ContextMessages,
+    Hotword,
+    Vocabulary,
+    build_context,
+    build_context_messages,
+    build_vocabulary,
+    parse_phrases,
+)
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
 from .retry import RetryPolicy, Timeouts
@@ -57,8 +74,10 @@ __all__ = [
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
+    "Bias",
     "ConnectionPool",
     "Context",
+    "ContextMessages",
     "DashScopeAuthError",
     "DashScopeBadAudioError",
     "DashScopeClient",
@@ -98,6 +117,7 @@ __all__ = [
     "VocabularyClient",
     "WavStripper",
     "build_context",
+    "build_context_messages",
     "build_vocabulary",
     "model_info",
     "models_for",
