@@ -142,6 +142,7 @@ def test_result_fields_and_unknown_fields() -> None:
             0.9,
             words=(Word("好"), Word("我", 400, 520)),
         ),
+        billed_seconds=3.0,
     )
     assert parsed.sentence.last_word_end == 520
 
@@ -329,13 +330,16 @@ def test_invalid_endpoints(region, workspace, url, reason) -> None:
 def test_models_per_deployment() -> None:
     singapore = [model.name for model in models_for([Deployment.SINGAPORE])]
     assert singapore == [
+        "qwen-audio-3.1-asr-flash-message",  # Alibaba's pick for voice input comes first
         "fun-asr-realtime",
         "fun-asr-realtime-2025-11-07",
         "qwen3-asr-flash-realtime",
         "qwen3-asr-flash-realtime-2026-02-10",
         "qwen3-asr-flash-realtime-2025-10-27",
+        "qwen-audio-3.1-asr-flash-streaming",
+        "qwen-audio-3.0-asr-flash-streaming",
     ]
-    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 13
+    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 16
 
 
 @pytest.mark.parametrize(

@@ -205,11 +205,14 @@ async def test_model_step_lists_only_the_regions_models(
     assert result["step_id"] == "model"
     models = result["data_schema"].schema[CONF_MODEL].config["options"]
     assert models == [
+        "qwen-audio-3.1-asr-flash-message",
         "fun-asr-realtime",
         "fun-asr-realtime-2025-11-07",
         "qwen3-asr-flash-realtime",
         "qwen3-asr-flash-realtime-2026-02-10",
         "qwen3-asr-flash-realtime-2025-10-27",
+        "qwen-audio-3.1-asr-flash-streaming",
+        "qwen-audio-3.0-asr-flash-streaming",
     ]
     # A model of another region, typed in, is refused before any connection.
     result = await hass.config_entries.flow.async_configure(

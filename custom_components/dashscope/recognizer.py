@@ -95,6 +95,7 @@ class Biasing:
 
     vocabulary_id: str | None = None  # Fun-ASR, Paraformer v2: the uploaded vocabulary
     context: str = ""  # Qwen3: the context text
+    context_messages: tuple[str, ...] = ()  # Fun-ASR, Qwen-Audio: `input.context` word lists
 
 
 NO_BIASING = Biasing()
@@ -182,6 +183,7 @@ class Recognizer:
             language_hints=hints,
             options=self.options + vocabulary,
             context=biasing.context,  # set only for context models (`ModelInfo.bias`)
+            context_messages=biasing.context_messages,  # run-task's `input.context`
         )
 
     def _endpointing(self, matcher: CommandMatcher | None) -> Endpointing:

@@ -25,7 +25,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .client import ModelInfo, Region, build_context, build_vocabulary, parse_phrases
-from .client.catalog import Bias, HintRule, hint_order
+from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
     CONF_COMMAND_END,
@@ -134,9 +134,9 @@ def hotword_changes(model: ModelInfo, region: Region, text: str) -> list[str]:
     changes: list[str] = []
     phrases = parse_phrases(text)
     bias = model.bias(region)
-    if bias is Bias.CONTEXT:
+    if bias.context and model.context_tokens:  # Qwen3's context text: no weights
         skipped = build_context(model.context_tokens, phrases).skipped
-    elif bias is Bias.VOCABULARY:
+    elif bias.vocabulary:
         for line in text.splitlines():
             parsed = parse_phrases(line)
             match = _TYPED_WEIGHT.search(line)

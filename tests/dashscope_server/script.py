@@ -44,6 +44,8 @@ class TaskScript:
     finish_delay: float = 0.0  # the service's own finishing time, seconds
     results_after_finish: bool = False  # a busy service: nothing is reported before finish-task
     max_frame_bytes: int = 16384
+    # Qwen-Audio-3.1 (qwen_audio.py): the first intermediate text reads this, then is revised.
+    revision: str | None = None
     # Qwen3-ASR-Flash-Realtime only (the inference protocol ignores them). How an intermediate
     # `...transcription.text` splits the utterance: `text` fixed + `stash` provisional tail
     # ("split"), or everything in `stash` ("stash_only"), as the SDK's own sample reads it.

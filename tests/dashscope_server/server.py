@@ -23,6 +23,13 @@ from aiohttp import WSMsgType, web
 
 from .customization import CUSTOMIZATION_PATH, CustomizationService
 from .qwen import REALTIME_PATH, QwenConnection, QwenSession
+from .qwen_audio import (
+    QWEN_AUDIO_MODELS,
+    QWEN_AUDIO_PARAMETERS,
+    QwenAudioResults,
+    input_problems,
+    results_for,
+)
 from .qwen_config import QWEN_REGION_MODELS
 from .script import Recognizer, TaskScript, recognizer
 from .transcription import TranscriptionService
@@ -43,9 +50,11 @@ BEIJING_MODELS: dict[str, tuple[int, ...] | None] = {
     "paraformer-realtime-v1": (16000,),
     "paraformer-realtime-8k-v2": (8000,),
     "paraformer-realtime-8k-v1": (8000,),
+    **QWEN_AUDIO_MODELS,
 }
 SINGAPORE_MODELS = {
-    name: BEIJING_MODELS[name] for name in ("fun-asr-realtime", "fun-asr-realtime-2025-11-07")
+    name: BEIJING_MODELS[name]
+    for name in ("fun-asr-realtime", "fun-asr-realtime-2025-11-07", *QWEN_AUDIO_MODELS)
 }
 # Optional parameters each model family takes (from the service's parameter table).
 _COMMON = frozenset(
@@ -81,7 +90,9 @@ PARAFORMER_V1_PARAMETERS = _COMMON | {
 
 def accepted_parameters(model: str) -> frozenset[str]:
     """Return the parameters a model takes."""
-    if model.startswith("fun-asr"):
+    if model in QWEN_AUDIO_PARAMETERS:
+        return QWEN_AUDIO_PARAMETERS[model]
+    if model.startswith(("fun-asr", "qwen-audio-3.0")):
         return FUN_ASR_PARAMETERS
     if model == "paraformer-realtime-v2":
         return PARAFORMER_V2_PARAMETERS | {"language_hints"}
@@ -295,6 +306,7 @@ class _Connection:
         self.task: ServerTask | None = None
         self.script = TaskScript()
         self.recognizer: Recognizer | None = None
+        self.qwen_audio: QwenAudioResults | None = None
         self.started = False
         self.frames = 0
         self.muted = False
@@ -373,6 +385,9 @@ class _Connection:
         self.recognizer = recognizer(
             self.script, parameters["sample_rate"] * 2 / 1000, _sentence_silence(model, parameters)
         )
+        self.qwen_audio = results_for(
+            model, parameters, parameters["sample_rate"] * 2 / 1000, self.script.revision
+        )
         if self.script.stall_start:
             return
         self.started = True
@@ -401,6 +416,8 @@ class _Connection:
             raise TaskFailedError("InvalidParameter", "decoded text message was too big")
         task.audio += frame
         self.frames += 1
+        if self.qwen_audio is not None:
+            self.qwen_audio.feed(len(frame))
         script = self.script
         if script.close_after_bytes is not None and len(task.audio) >= script.close_after_bytes:
             raise _DropConnection
@@ -450,6 +467,10 @@ class _Connection:
         await self._send("task-finished", {"output": {}, "usage": None})
 
     async def _result(self, sentence: dict[str, Any]) -> None:
+        if self.qwen_audio is not None:
+            for payload in self.qwen_audio.results(sentence):
+                await self._send("result-generated", payload)
+            return
         final = sentence.get("sentence_end") or sentence.get("end_time") is not None
         usage = {"duration": max(1, sentence.get("end_time") or 0) // 1000 or 1} if final else None
         await self._send("result-generated", {"output": {"sentence": sentence}, "usage": usage})
@@ -491,8 +512,9 @@ def _check_run_task(conn: _Connection, header: dict[str, Any], payload: dict[str
     for key, value in (("task_group", "audio"), ("task", "asr"), ("function", "recognition")):
         if payload.get(key) != value:
             problems.append(f"payload.{key} must be {value}")
-    if payload.get("input") != {}:
-        conn._violation("run-task without payload.input")
+    if input_errors := input_problems(str(payload.get("model")), payload.get("input")):
+        for problem in input_errors:
+            conn._violation(problem)
         raise TaskFailedError("InvalidParameter", "Invalid payload data")
     parameters = payload.get("parameters")
     if not isinstance(parameters, dict):

@@ -479,6 +479,50 @@ def test_a_qwen3_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
     assert "Session sess_" in live.log, "the realtime protocol's session ran"
 
 
+def test_a_qwen_audio_message_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
+    """Qwen-Audio-3.1-ASR-Flash-Message: partials asked for, the service ends the speech."""
+    engine = "stt.dashscope_qwen_audio_3_1_asr_flash_message"
+
+    async def run() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"model": "qwen-audio-3.1-asr-flash-message"},
+            )
+            assert flow["step_id"] == "settings", flow
+            fields = {field["name"] for field in flow["data_schema"]}
+            assert {"keep_dialect", "hotwords"} <= fields, fields
+            assert "max_sentence_silence" not in fields, fields
+            done = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"end_of_speech": True, "hotwords": "客厅"}
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, engine)
+            events = await _run_pipeline(http, live, engine)
+            async with http.post(
+                f"{live.url}/api/services/dashscope_probe/recognize?return_response",
+                json={"entity_id": engine, "file": str(live.config / "command.wav")},
+                headers=live.headers(),
+            ) as response:
+                assert response.status == 200, await response.text()
+                probe = dict((await response.json())["service_response"])
+            return events, probe
+
+    events, probe = asyncio.run(run())
+    [start] = [event for event in events if event["type"] == "stt-start"]
+    assert start["data"]["audio_processing"]["requires_external_vad"] is False
+    [end] = [event for event in events if event["type"] == "stt-end"]
+    assert end["data"]["stt_output"]["text"] == TEXT
+    assert not live.facts[f"fed_all_{engine}"], "the service's end of speech ended it"
+    assert probe["text"] == TEXT
+    assert len(probe["partials"]) >= 3, probe["partials"]
+    assert probe["partials"][-1] == TEXT
+
+
 def test_partials_grow_toward_the_final_text(live: Live) -> None:
     async def run() -> dict[str, Any]:
         async with (

@@ -11,7 +11,15 @@ from .audio import (
     pcm_frame_bytes,
     service_sample_rate,
 )
-from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
+from .catalog import (
+    DEFAULT_MODEL,
+    MODELS,
+    Bias,
+    HintRule,
+    ModelInfo,
+    model_info,
+    models_for,
+)
 from .client import DashScopeClient
 from .connections import ConnectionPool
 from .endpointing import (
@@ -46,7 +54,16 @@ from .errors import (
     MessageError,
     UnsupportedAudioError,
 )
-from .hotwords import Context, Hotword, Vocabulary, build_context, build_vocabulary, parse_phrases
+from .hotwords import (
+    Context,
+    ContextMessages,
+    Hotword,
+    Vocabulary,
+    build_context,
+    build_context_messages,
+    build_vocabulary,
+    parse_phrases,
+)
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
 from .retry import RetryPolicy, Timeouts
@@ -64,11 +81,13 @@ __all__ = [
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
+    "Bias",
     "CommandKind",
     "CommandMatch",
     "CommandMatcher",
     "ConnectionPool",
     "Context",
+    "ContextMessages",
     "DashScopeAuthError",
     "DashScopeBadAudioError",
     "DashScopeClient",
@@ -108,6 +127,7 @@ __all__ = [
     "VocabularyClient",
     "WavStripper",
     "build_context",
+    "build_context_messages",
     "build_vocabulary",
     "model_info",
     "models_for",

@@ -78,6 +78,7 @@ class DashScopeClient:
         language_hints: tuple[str, ...] = (),
         options: tuple[tuple[str, Any], ...] = (),
         context: str = "",
+        context_messages: tuple[str, ...] = (),
     ) -> Utterance:
         """Return one utterance's recognition: run it with the caller's audio, read its outcome.
 
@@ -93,6 +94,7 @@ class DashScopeClient:
             protocol=model_info(model).protocol,
             context=context,
             service_vad=endpointing.service_turns,
+            context_messages=context_messages,
         )
         return Utterance(self.recognition(parameters), audio, endpointing)
 

@@ -77,7 +77,7 @@ class RecognitionTask(SocketTask):
                 return
             if isinstance(event, ResultGenerated):
                 self._result_seen()
-                if self.transcript.add(event.sentence):
+                if self.transcript.add(event.sentence, event.billed_seconds, event.tokens):
                     yield self.transcript
 
     async def _next_event(self) -> ServerEvent:

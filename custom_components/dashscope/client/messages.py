@@ -85,6 +85,20 @@ class RecognitionParameters:
     protocol: Protocol = Protocol.INFERENCE
     context: str = ""
     service_vad: bool = True
+    # The inference protocol's `input.context`: word lists sent as user messages (Fun-ASR,
+    # Qwen-Audio; docs/models/qwen-audio-asr.md).
+    context_messages: tuple[str, ...] = ()
+
+    def to_input(self) -> dict[str, Any]:
+        """Return the `input` object of a `run-task` message (`{}` without context)."""
+        if not self.context_messages:
+            return {}
+        return {
+            "context": [
+                {"role": "user", "content": [{"type": "input_text", "text": text}]}
+                for text in self.context_messages
+            ]
+        }
 
     def to_payload(self) -> dict[str, Any]:
         """Return the `parameters` object of a `run-task` message."""
@@ -113,7 +127,7 @@ class RunTask:
                     "function": "recognition",
                     "model": self.parameters.model,
                     "parameters": self.parameters.to_payload(),
-                    "input": {},
+                    "input": self.parameters.to_input(),
                 },
             },
             ensure_ascii=False,
@@ -172,6 +186,8 @@ class Sentence:
     emo_tag: str | None = None
     emo_confidence: float | None = None
     language: str | None = None  # the language the service detected, where it says
+    sentence_id: int | None = None  # where the model numbers sentences: revisions share it
+    sentence_begin: bool = False  # a sentence starts (its text may be empty)
     words: tuple[Word, ...] = ()  # the inference protocol reports them, intermediate or final
 
     @property
@@ -196,6 +212,8 @@ class Sentence:
             heartbeat=data.get("heartbeat") is True,
             emo_tag=text_field(data, "emo_tag") or None,
             emo_confidence=_optional_number(confidence),
+            sentence_id=_optional_int(data.get("sentence_id")),
+            sentence_begin=bool(data.get("sentence_begin")),
             words=Word.list_from_json(data.get("words")),
         )
 
@@ -213,6 +231,8 @@ class ResultGenerated:
 
     task_id: str
     sentence: Sentence
+    billed_seconds: float | None = None  # `usage.duration`, where reported
+    tokens: int | None = None  # input plus output tokens so far (cumulative), where reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +293,16 @@ def _event(data: dict[str, Any]) -> ServerEvent | UnknownEvent:
         sentence = object_field(payload, "output", event).get("sentence")
         if not isinstance(sentence, dict):
             return UnknownEvent(task_id, event, data)
-        return ResultGenerated(task_id, Sentence.from_json(sentence))
+        usage = payload.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        token_counts = [_optional_int(usage.get(key)) for key in ("input_tokens", "output_tokens")]
+        known = [count for count in token_counts if count is not None]
+        return ResultGenerated(
+            task_id,
+            Sentence.from_json(sentence),
+            billed_seconds=_optional_number(usage.get("duration")),
+            tokens=sum(known) if known else None,
+        )
     return UnknownEvent(task_id, event, data)
 
 

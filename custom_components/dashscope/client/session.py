@@ -222,6 +222,8 @@ class RecognitionSession:
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
+        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
+        self.stats.tokens = task.transcript.tokens
         if not self._keep_connection:
             await self._pool.discard(task.connection)
         elif task.finished:

@@ -12,6 +12,8 @@ class RecognitionStats:
     model: str
     task_id: str | None = None
     audio_seconds: float | None = None  # known for PCM
+    billed_seconds: float = 0.0  # the audio the service billed (its `usage.duration`)
+    tokens: int | None = None  # input plus output tokens, for models billed in tokens
     first_result_seconds: float | None = None  # from the start of the session
     finalize_seconds: float | None = None  # from the end of the audio to the final result
     reused_connection: bool = False
