@@ -87,6 +87,19 @@ MODES = {
     f"service end {SERVICE_SILENCE_MS} ms": {"end_of_speech": True, "command_end": False},
     "complete-command end": {"end_of_speech": True, "command_end": True},
 }
+QWEN = "qwen3-asr-flash-realtime"  # no word times: a word ends when its text arrives
+QWEN_MODES = {  # only when asked (`--mode Qwen3`)
+    f"Qwen3 service end {SERVICE_SILENCE_MS} ms": {
+        "end_of_speech": True,
+        "command_end": False,
+        "vad_silence_ms": SERVICE_SILENCE_MS,
+    },
+    "Qwen3 complete-command end": {
+        "end_of_speech": True,
+        "command_end": True,
+        "vad_silence_ms": SERVICE_SILENCE_MS,
+    },
+}
 
 
 @dataclass
@@ -301,11 +314,13 @@ async def run(bench: Any, args: Any, proxy_type: Any, api_key: str) -> list[str]
             proxy = proxy_type(server.port, delay / 1000)
             await proxy.start()
             for partial in partial_delays:
-                for mode, settings in MODES.items():
-                    if args.mode and not mode.startswith(tuple(args.mode)):
+                for mode, settings in (MODES | QWEN_MODES).items():
+                    asked = tuple(args.mode or ())
+                    if (asked and not mode.startswith(asked)) or (not asked and mode in QWEN_MODES):
                         continue
                     engine, _ = await bench.engine(
                         proxy.port,
+                        QWEN if mode in QWEN_MODES else "fun-asr-realtime",
                         max_sentence_silence=SERVICE_SILENCE_MS,
                         command_silence_ms=COMMAND_SILENCE_MS,
                         **settings,

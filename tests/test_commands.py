@@ -14,7 +14,11 @@ from typing import Any
 from homeassistant.components import conversation, stt
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.setup import async_setup_component
 import pytest
@@ -106,6 +110,28 @@ async def test_commands_are_recognized_and_never_run(
     assert {s.entity_id: s.state for s in hass.states.async_all("light")} == states
     assert calls == []
     assert ran == []
+
+
+async def test_a_command_complete_in_a_satellites_area(hass: HomeAssistant, home: None) -> None:
+    """Speech to text is not told the satellite: its area may complete "turn on the light"."""
+    commands = HomeCommands(hass)
+    turn_on_the_light = commands.matcher("en-US")
+    assert (await turn_on_the_light("turn on the light")).kind is CommandKind.PREFIX
+    entities, devices = er.async_get(hass), dr.async_get(hass)
+    kitchen = ar.async_get(hass).async_get_area_by_name("Kitchen")
+    assert kitchen is not None
+    entry = MockConfigEntry(domain="demo")
+    entry.add_to_hass(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={("demo", "s")}
+    )
+    devices.async_update_device(device.id, area_id=kitchen.id)
+    entities.async_get_or_create("assist_satellite", "demo", "s", device_id=device.id)
+    entities.async_get_or_create("assist_satellite", "demo", "no_area")  # no context
+    assert await turn_on_the_light("turn on the light") == CommandMatch(
+        CommandKind.COMPLETE, "HassTurnOn"
+    )
+    assert hass.states.get("light.demo_kitchen").state == "off"
 
 
 async def test_no_conversation_component_means_no_command(hass: HomeAssistant) -> None:

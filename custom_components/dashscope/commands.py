@@ -7,7 +7,8 @@ Assist pipeline decides whether to "prefer handling commands locally":
 - a sentence of an automation's conversation trigger: the default agent's
   `async_recognize_sentence_trigger`, which only recognizes (its callbacks run in
   `_handle_trigger_result`, reached only from `async_handle_sentence_triggers`, never here);
-- a strict match of Home Assistant's local intents against the exposed entities and areas:
+- a strict match of Home Assistant's local intents against the exposed entities and areas,
+  without a satellite's area and then in each area that has an Assist satellite:
   `conversation.async_handle_intents` with an `intent_filter`, the call the pipeline itself
   makes, on every supported release (2026.2 to 2026.11). Its filter is given the recognized
   intent *before* anything runs; ours notes it and refuses it, so the function returns None
@@ -31,16 +32,15 @@ English) only end complete commands early.
 from __future__ import annotations
 
 from collections.abc import Callable
-import logging
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .client import NOT_A_COMMAND, CommandKind, CommandMatch
 from .const import DOMAIN
-
-_LOGGER = logging.getLogger(__name__)
 
 # The default agent: `conversation.async_get_agent` is in the component's `__all__` from
 # 2026.11; older releases import the same function into the component without exporting it.
@@ -139,6 +139,40 @@ class HomeCommands:
 
         return match
 
+    async def _recognize_intent(self, user_input: conversation.ConversationInput) -> str | None:
+        """Return the intent a strict match recognizes in `user_input`, running nothing."""
+        recognized: list[str] = []
+
+        def note_and_refuse(result: Any) -> bool:
+            # Called with the strict match before anything runs; True refuses it, so
+            # `async_handle_intents` returns None without handling it.
+            recognized.append(str(result.intent.name))
+            return True
+
+        await conversation.async_handle_intents(
+            self._hass,
+            user_input,
+            conversation.ChatLog(self._hass, f"{DOMAIN}-recognition"),
+            intent_filter=note_and_refuse,
+        )
+        return recognized[0] if recognized else None
+
+    def _satellites(self) -> list[str]:
+        """Return one Assist satellite per area (its area is a command's context)."""
+        entities = er.async_get(self._hass)
+        devices = dr.async_get(self._hass)
+        by_area: dict[str, str] = {}
+        for entry in entities.entities.values():
+            if entry.domain != "assist_satellite":
+                continue
+            area = entry.area_id
+            if area is None and entry.device_id is not None:
+                device = devices.async_get(entry.device_id)
+                area = device.area_id if device is not None else None
+            if area is not None:
+                by_area.setdefault(area, entry.entity_id)
+        return list(by_area.values())
+
     async def async_match(self, text: str, language: str) -> CommandMatch:
         """Say whether `text` is a whole command, the beginning of one, or neither."""
         if not self.available:
@@ -157,23 +191,11 @@ class HomeCommands:
         recognize_trigger = getattr(agent, "async_recognize_sentence_trigger", None)
         if recognize_trigger is not None and await recognize_trigger(user_input):
             return CommandMatch(CommandKind.COMPLETE, "trigger")
-        recognized: list[str] = []
-
-        def note_and_refuse(result: Any) -> bool:
-            # Called with the strict match before anything runs; True refuses it.
-            recognized.append(str(result.intent.name))
-            return True
-
-        handled = await conversation.async_handle_intents(
-            self._hass,
-            user_input,
-            conversation.ChatLog(self._hass, f"{DOMAIN}-recognition"),
-            intent_filter=note_and_refuse,
-        )
-        if handled is not None:  # cannot happen: every match is refused above
-            _LOGGER.warning("An intent ran while only recognizing a command")
-        if recognized:
-            return CommandMatch(CommandKind.COMPLETE, recognized[0])
+        # Speech to text is not told which satellite listens: a command that leans on a
+        # satellite's area ("turn on the light") is complete if it is so in any satellite's.
+        for satellite_id in (None, *self._satellites()):
+            if name := await self._recognize_intent(replace(user_input, satellite_id=satellite_id)):
+                return CommandMatch(CommandKind.COMPLETE, name)
         if is_beginning(text, language):
             return CommandMatch(CommandKind.PREFIX)
         return NOT_A_COMMAND
