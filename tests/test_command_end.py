@@ -243,3 +243,19 @@ def test_the_command_text_joins_sentences_without_their_marks() -> None:
     assert command_text(Transcript()) == ""
     assert command_text(final(("打开客厅的灯，谢谢。", 0))) == "打开客厅的灯谢谢"
     assert command_text(partial("what's on, Wi-Fi")) == "what's on Wi-Fi"
+
+
+async def test_closing_stops_the_match_in_flight() -> None:
+    """The utterance ended another way (the caller's audio ended): its question is dropped."""
+    matcher = Matcher()
+    matcher.gate.clear()
+    end = speech_end(matcher)
+    end.heard(partial("打开客厅的灯"), audio_ms=650)
+    await settle()
+    assert matcher.in_flight == 1
+    await end.close()
+    matcher.gate.set()
+    await settle()
+    assert matcher.in_flight == 1, "cancelled while it waited: it never answered"
+    end.audio_sent(5000)
+    assert not end.ended.is_set()
