@@ -14,8 +14,11 @@ from homeassistant.helpers.selector import (
 
 from .account import timeouts_from_options
 from .const import (
+    CONF_BUDGET_FALLBACK_MONTH,
+    CONF_BUDGET_KEEP_MONTH,
     CONF_FINISH_TIMEOUT,
     CONF_KEEP_TRANSCRIPTS,
+    CONF_MONTHLY_BUDGET,
     CONF_START_TIMEOUT,
     DEFAULT_KEEP_TRANSCRIPTS,
 )
@@ -28,7 +31,13 @@ class DashScopeOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the timeouts."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            # The budget repair's choice for this month stays (budget.py).
+            kept = {
+                key: value
+                for key, value in self.config_entry.options.items()
+                if key in (CONF_BUDGET_FALLBACK_MONTH, CONF_BUDGET_KEEP_MONTH)
+            }
+            return self.async_create_entry(data={**kept, **user_input})
         current = timeouts_from_options(self.config_entry.options)
         schema = vol.Schema(
             {
@@ -51,6 +60,15 @@ class DashScopeOptionsFlow(OptionsFlow):
                         CONF_KEEP_TRANSCRIPTS, DEFAULT_KEEP_TRANSCRIPTS
                     ),
                 ): BooleanSelector(),
+                # budget.py: above it (the engines' estimated cost this month), a repair.
+                vol.Optional(
+                    CONF_MONTHLY_BUDGET,
+                    description={
+                        "suggested_value": self.config_entry.options.get(CONF_MONTHLY_BUDGET)
+                    },
+                ): NumberSelector(
+                    NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
+                ),
             }
         )  # fmt: skip
         return self.async_show_form(step_id="init", data_schema=schema)

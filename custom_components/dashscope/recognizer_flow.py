@@ -8,6 +8,8 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -36,6 +38,7 @@ from .const import (
     CONF_CUSTOM_MODEL,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
@@ -158,6 +161,8 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             else vol.Optional(spec.parameter.value, default=spec.default)
         )
         fields[key] = _setting_field(spec)
+    # Any other speech-to-text engine answers when DashScope cannot (fallback.py).
+    fields[vol.Optional(CONF_FALLBACK)] = EntitySelector(EntitySelectorConfig(domain="stt"))
     return vol.Schema(fields)
 
 
