@@ -31,6 +31,7 @@ from custom_components.dashscope.const import (
     CONF_MODEL,
     DOMAIN,
 )
+from custom_components.dashscope.diagnostics import async_get_config_entry_diagnostics
 
 from .audio import CHUNK_BYTES, tone
 from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
@@ -236,6 +237,12 @@ async def test_one_log_line_and_one_repair_per_outage(
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["fallback"] == LOCAL_ENTITY_ID
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_integration)
+    usage = diagnostics["usage"][RECOGNIZER_ID]
+    assert (usage["failures"], usage["fallback_answers"], usage["recognitions"]) == (3, 3, 0)
+    assert usage["fallback"] == LOCAL_ENTITY_ID
+    assert usage["outage_since"] is not None
 
     dashscope_server.api_key = API_KEY  # answers again
     assert stt_text(await run_pipeline(hass, AUDIO)) == DASHSCOPE_TEXT
