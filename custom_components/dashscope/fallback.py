@@ -36,6 +36,8 @@ from .client import (
     DashScopeBadAudioError,
     DashScopeError,
     DashScopeNoSpeechError,
+    DashScopeTimeoutError,
+    RecognitionSession,
     UnsupportedAudioError,
 )
 from .client.endpointing import MAX_UTTERANCE_SECONDS
@@ -44,6 +46,10 @@ from .const import LOGGER
 KEEP_SECONDS = 60.0  # as the replay keeps (RetryPolicy.replay_seconds)
 COMPRESSED_BYTES_PER_SECOND = 16000  # Opus: bounded as if it were 128 kbit/s, as the replay
 FALLBACK_TIMEOUT = 30.0  # seconds the fallback may take after DashScope gave up
+# A task that has not started this long after the end of speech is stalled: with a fallback
+# waiting, its start timeout (10 s by default) is not waited out. A warm connection starts a
+# task within a few hundred ms of the first audio, a fresh one well within a second.
+START_GRACE = 1.0
 DEFAULT_SILENCE_MS = 500  # the engines' own default `max_sentence_silence`
 SPEECH_RMS = 500.0  # of 32767 (about -36 dBFS): louder is speech, after the pipeline's gain
 MIN_SPEECH_SECONDS = 0.3  # a cough does not start a command
@@ -108,6 +114,7 @@ class UtteranceAudio:
         self._ended = False
         self._speech_end: int | None = None  # the chunk count at the local end of speech
         self._changed = asyncio.Event()
+        self.speech_ended = asyncio.Event()  # the stream ended, or the local end of speech
         self._reader: asyncio.Task[None] | None = None
         self.error: Exception | None = None  # the pipeline's stream failed
 
@@ -133,6 +140,7 @@ class UtteranceAudio:
         finally:
             self._ended = True
             self._changed.set()
+            self.speech_ended.set()
 
     def _keep(self, chunk: bytes) -> None:
         self._chunks.append(chunk)
@@ -145,6 +153,7 @@ class UtteranceAudio:
             count = self._dropped + len(self._chunks)
             if self._detector.push(chunk) or self._received >= self._max_bytes:
                 self._speech_end = count
+                self.speech_ended.set()
         self._changed.set()
 
     async def chunks(self, *, local_end: bool) -> AsyncIterator[bytes]:
@@ -168,6 +177,38 @@ class UtteranceAudio:
                 return
             self._changed.clear()
             await self._changed.wait()
+
+
+async def async_start_or_give_up(session: RecognitionSession, audio: UtteranceAudio) -> None:
+    """Enter `session`; give up if its task has not started `START_GRACE` after the speech.
+
+    The fallback already has the utterance, so a stalled start is not waited out to the
+    account's start timeout. Raises the session's own error, or `DashScopeTimeoutError`.
+    """
+
+    async def speech_over_and_grace() -> None:
+        await audio.speech_ended.wait()
+        await asyncio.sleep(START_GRACE)
+
+    enter = asyncio.create_task(session.__aenter__(), name="dashscope session start")
+    watch = asyncio.create_task(speech_over_and_grace(), name="dashscope start watch")
+    try:
+        await asyncio.wait({enter, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+        if not enter.done():
+            enter.cancel()  # the session closes itself
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    if enter.cancelled() or not enter.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await enter
+        error = DashScopeTimeoutError(
+            f"The recognition had not started {START_GRACE:g} s after the end of speech"
+        )
+        session.record_failure(error)
+        raise error
+    enter.result()
 
 
 def pcm_end_of_speech(metadata: SpeechMetadata, silence_ms: int | None) -> LocalEndOfSpeech | None:

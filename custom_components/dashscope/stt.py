@@ -31,6 +31,7 @@ from .fallback import (
     FallbackAnswer,
     UtteranceAudio,
     async_fallback,
+    async_start_or_give_up,
     bytes_per_second,
     pcm_end_of_speech,
     wants_fallback,
@@ -242,12 +243,18 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         session = start_recognition(self._runtime, recognizer, language, audio)
         error: DashScopeError | None = None
         try:
-            async with session:
+            if kept is None:
+                await session.__aenter__()
+            else:
+                await async_start_or_give_up(session, kept)
+            try:
                 shown = None
                 async for transcript in session.stream(stream, audio, recognizer.endpointing):
                     if transcript.text != shown:  # a sentence ending may not change the text
                         shown = transcript.text
                         yield shown
+            finally:
+                await session.close()  # what leaving `async with session` does
         except DashScopeError as err:
             # With a fallback, the outage is logged once (outcome.py), not per command.
             (LOGGER.error if kept is None else LOGGER.debug)(
