@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 
-if TYPE_CHECKING:  # named so from 2026.3; a FlowResult before (annotations are not evaluated)
+if TYPE_CHECKING:  # 2026.10 names it; 2026.2 has no such name (annotations are not evaluated)
     from homeassistant.components.repairs import RepairsFlowResult as FlowResult
 
 from .const import CONF_BUDGET_FALLBACK_MONTH, CONF_BUDGET_KEEP_MONTH

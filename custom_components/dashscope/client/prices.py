@@ -49,9 +49,10 @@ PRICES: dict[tuple[str, Deployment], Price] = {
         "2026-12-07",
         "https://help.aliyun.com/zh/model-studio/paraformer-realtime-v2",
     ),
-    # "Real-time speech recognition - Qwen" lists Pricing: $0.00009/second (international,
-    # Singapore) and $0.000047/second (Mainland China); Beijing accounts are billed the yuan
-    # price, 0.00033 元/秒 (the same list price in CNY).
+    # "Real-time speech recognition - Qwen" (updated Mar 15, 2026), Pricing: $0.00009/second
+    # (international, Singapore), $0.000047/second (Mainland China, as the international site
+    # lists it). Accounts of the China site are billed the yuan list price, 0.00033 元/秒:
+    # $0.000047 at the rate the pages use; the yuan figure itself was not read from a page.
     ("qwen3-asr-flash-realtime", Deployment.SINGAPORE): Price(
         0.00009,
         "USD",
@@ -66,22 +67,22 @@ PRICES: dict[tuple[str, Deployment], Price] = {
         "2026-12-07",
         "https://www.alibabacloud.com/help/doc-detail/2989727.html",
     ),
-    # Fun-ASR real-time is listed at the same per-second price as Qwen3 real-time
-    # (../shared/field-notes.md, read from the model pages Sep-Nov 2026: about $0.000047
-    # Beijing / $0.00009 Singapore); the model page's pricing table:
+    # "Fun-ASR real-time Python SDK" model table (updated Feb 04, 2026): fun-asr-realtime
+    # $0.00009/second in Singapore (36,000 s free for 90 days, not counted here) and
+    # $0.000047/second in Mainland China: in yuan as for Qwen3 above.
     ("fun-asr-realtime", Deployment.SINGAPORE): Price(
         0.00009,
         "USD",
         "second",
-        "2026-11-30",
-        "https://help.aliyun.com/en/model-studio/fun-asr-realtime",
+        "2026-12-07",
+        "https://www.alibabacloud.com/help/en/model-studio/fun-asr-realtime-python-sdk",
     ),
     ("fun-asr-realtime", Deployment.BEIJING): Price(
         0.00033,
         "CNY",
         "second",
-        "2026-11-30",
-        "https://help.aliyun.com/zh/model-studio/fun-asr-realtime",
+        "2026-12-07",
+        "https://www.alibabacloud.com/help/en/model-studio/fun-asr-realtime-python-sdk",
     ),
 }
 
