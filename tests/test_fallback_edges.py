@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dashscope import fallback
+from custom_components.dashscope import fallback, stt as dashscope_stt
 from custom_components.dashscope.client.prices import Price
 from custom_components.dashscope.const import CONF_FALLBACK, CONF_LANGUAGE_HINTS, CONF_MODEL
 from custom_components.dashscope.fallback import (
@@ -26,7 +26,7 @@ from custom_components.dashscope.usage import EngineUsage
 
 from .audio import stream, tone
 from .conftest import ENTITY_ID, RunningServer
-from .local_engine import LOCAL_ENTITY_ID, LocalEngine, local_engine_set_up
+from .local_engine import LOCAL_ENTITY_ID, LOCAL_TEXT, LocalEngine, local_engine_set_up
 from .test_resilience import recognize
 from .test_stt import metadata
 
@@ -166,3 +166,21 @@ def test_usage_starts_again_each_month(freezer: FrozenDateTimeFactory) -> None:
         0,
         0,
     )
+
+
+@pytest.mark.parametrize("recognizer_data", [with_fallback(LOCAL_ENTITY_ID)])
+async def test_an_engine_answering_as_a_fallback_falls_back_no_further(
+    hass: HomeAssistant,
+    local_engine: LocalEngine,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+) -> None:
+    """Two DashScope engines that are each other's fallback cannot ask each other for ever."""
+    await stop(setup_integration, dashscope_server)
+    token = dashscope_stt._AS_FALLBACK.set(True)  # this engine is answering for another
+    try:
+        assert (await recognize(hass)).result is SpeechResultState.ERROR
+    finally:
+        dashscope_stt._AS_FALLBACK.reset(token)
+    assert local_engine.heard == []
+    assert (await recognize(hass)).text == LOCAL_TEXT  # asked for itself, it falls back

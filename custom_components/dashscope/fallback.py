@@ -5,8 +5,8 @@ DashScope session, and (only if DashScope fails) the fallback engine, which rece
 utterance from its first byte, exactly as the pipeline sent it (not the resampled copy), with
 the same metadata, through Home Assistant's public speech-to-text API
 (`stt.async_get_speech_to_text_entity` and `internal_async_process_audio_stream`, what the
-pipeline itself calls). The kept audio is capped like a replay (60 s) and dropped when the
-utterance ends.
+pipeline itself calls). The kept audio is capped as the replay is
+(`RetryPolicy.replay_seconds`, 60 s) and dropped when the utterance ends.
 
 When the entity ends the utterance itself (Home Assistant 2026.5 and later,
 `requires_external_vad=False`) the service's end of speech is gone in an outage, so the
@@ -38,12 +38,13 @@ from .client import (
     DashScopeNoSpeechError,
     DashScopeTimeoutError,
     RecognitionSession,
+    RetryPolicy,
     UnsupportedAudioError,
 )
 from .client.endpointing import MAX_UTTERANCE_SECONDS
 from .const import LOGGER
 
-KEEP_SECONDS = 60.0  # as the replay keeps (RetryPolicy.replay_seconds)
+DEFAULT_KEEP_SECONDS = RetryPolicy().replay_seconds  # the replay's cap; the entity passes its own
 COMPRESSED_BYTES_PER_SECOND = 16000  # Opus: bounded as if it were 128 kbit/s, as the replay
 FALLBACK_TIMEOUT = 30.0  # seconds the fallback may take after DashScope gave up
 # A task that has not started this long after the end of speech is stalled: with a fallback
@@ -101,10 +102,11 @@ class UtteranceAudio:
         *,
         bytes_per_second: int,
         end_of_speech: LocalEndOfSpeech | None,
+        keep_seconds: float = DEFAULT_KEEP_SECONDS,
     ) -> None:
-        """Keep up to `KEEP_SECONDS` of `source`; `end_of_speech` ends the fallback's copy."""
+        """Keep up to `keep_seconds` of `source`; `end_of_speech` ends the fallback's copy."""
         self._source = source
-        self._cap = int(KEEP_SECONDS * bytes_per_second)
+        self._cap = int(keep_seconds * bytes_per_second)
         self._max_bytes = int(MAX_UTTERANCE_SECONDS * bytes_per_second)
         self._detector = end_of_speech
         self._chunks: deque[bytes] = deque()

@@ -179,7 +179,10 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         if self._recognizer.endpointing.on_service_end:
             end_of_speech = pcm_end_of_speech(metadata, self._recognizer.silence_ms)
         return UtteranceAudio(
-            stream, bytes_per_second=bytes_per_second(metadata), end_of_speech=end_of_speech
+            stream,
+            bytes_per_second=bytes_per_second(metadata),
+            end_of_speech=end_of_speech,
+            keep_seconds=self._recognizer.client.retry.replay_seconds,
         )
 
     async def _ask_fallback(self, metadata: SpeechMetadata, kept: UtteranceAudio) -> FallbackAnswer:
