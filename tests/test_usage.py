@@ -14,6 +14,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.stt import SpeechResultState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -21,6 +22,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
 
@@ -251,3 +253,20 @@ async def test_billing_repairs_appear_and_clear(
     assert found.translation_key == issue
     assert (await recognize(hass)).result is SpeechResultState.SUCCESS
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_new_month_starts_at_midnight_on_the_first(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    assert (await recognize(hass)).result is SpeechResultState.SUCCESS
+    assert number(hass, AUDIO_SENSOR) > 0
+    next_month = month_start(month_start() + timedelta(days=32))
+    freezer.move_to(next_month)
+    async_fire_time_changed(hass, next_month)
+    await hass.async_block_till_done()
+    assert number(hass, AUDIO_SENSOR) == 0
+    state = hass.states.get(AUDIO_SENSOR)
+    assert state is not None
+    assert state.attributes["last_reset"] == next_month.isoformat()

@@ -19,7 +19,7 @@ from .hotwords import HotwordManager
 from .recognizer import Recognizer, recognizer_subentries
 from .runtime import DashScopeConfigEntry, DashScopeRuntimeData
 from .services import async_setup_services
-from .usage import EngineUsage
+from .usage import EngineUsage, async_track_months
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR, Platform.STT]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -53,6 +53,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         for recognizer_id, recognizer in recognizers.items()
     }
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers, usage=usage)
+    entry.async_on_unload(async_track_months(hass, usage.values()))
     entry.async_on_unload(client.close)
     entry.async_on_unload(hotwords.async_listen())
     # Stored vocabulary ids are used at once; uploading changes must not delay start-up.

@@ -7,10 +7,12 @@ the budget check adds up the account's estimated cost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.util import dt as dt_util
 
 from .client.prices import Price
@@ -60,3 +62,18 @@ class EngineUsage:
         """Tell the sensors."""
         for listener in list(self._listeners):
             listener()
+
+
+@callback
+def async_track_months(hass: HomeAssistant, usages: Iterable[EngineUsage]) -> CALLBACK_TYPE:
+    """Start each engine's new month at midnight on the 1st, recognitions or not."""
+    kept = list(usages)
+
+    @callback
+    def midnight(_now: datetime) -> None:
+        for usage in kept:
+            if usage.month != month_start():
+                usage.roll_over()
+                usage.changed()
+
+    return async_track_time_change(hass, midnight, hour=0, minute=0, second=0)
