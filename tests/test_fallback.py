@@ -16,8 +16,11 @@ import logging
 import time
 from typing import Any
 
+from homeassistant.components import stt
 from homeassistant.components.assist_pipeline import PipelineEventType
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -25,11 +28,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dashscope import outcome
 from custom_components.dashscope.client import Timeouts
 from custom_components.dashscope.const import (
+    CONF_BUDGET_FALLBACK_MONTH,
     CONF_END_OF_SPEECH,
     CONF_FALLBACK,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
+    CONF_MONTHLY_BUDGET,
     DOMAIN,
+    SUBENTRY_RECOGNIZER,
 )
 from custom_components.dashscope.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dashscope.fallback import START_GRACE
@@ -39,6 +45,7 @@ from .conftest import API_KEY, RECOGNIZER_ID, RunningServer
 from .dashscope_server import TaskScript
 from .local_engine import LOCAL_ENTITY_ID, LOCAL_TEXT, LocalEngine, local_engine_set_up
 from .test_pipeline import run_pipeline
+from .test_stt import metadata
 
 EVENT_ENTITY = "event.fun_asr_realtime_transcript"
 FAILURES = "sensor.fun_asr_realtime_failures_this_month"
@@ -271,3 +278,54 @@ async def test_a_slow_start_during_the_speech_is_not_given_up(
     events = await run_pipeline(hass, stream(tone(1.5), before_chunk=paced))
     assert stt_text(events) == DASHSCOPE_TEXT
     assert local_engine.heard == []
+
+
+async def test_the_fallback_is_an_engine_setting(
+    hass: HomeAssistant,
+    local_engine: LocalEngine,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+) -> None:
+    """Chosen in the engine's settings form (any stt entity), then used in an outage."""
+    entry = setup_integration
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: "paraformer-realtime-v2"}
+    )
+    assert result["step_id"] == "settings"
+    selector = result["data_schema"].schema[CONF_FALLBACK]
+    assert selector.config["domain"] == ["stt"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_FALLBACK: LOCAL_ENTITY_ID}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    [subentry_id] = [s for s in entry.subentries if s != RECOGNIZER_ID]
+    assert entry.runtime_data.recognizers[subentry_id].fallback == LOCAL_ENTITY_ID
+    assert entry.runtime_data.recognizers[RECOGNIZER_ID].fallback == LOCAL_ENTITY_ID
+
+    await break_dashscope(entry, dashscope_server, Fault(stop_server=True))
+    engine = stt.async_get_speech_to_text_entity(hass, "stt.dashscope_paraformer_realtime_v2")
+    assert engine is not None
+    result = await engine.internal_async_process_audio_stream(metadata(), stream(AUDIO))
+    assert result.text == LOCAL_TEXT
+
+
+async def test_the_budget_is_an_account_option_and_the_months_choice_stays(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        setup_integration, options={CONF_BUDGET_FALLBACK_MONTH: "2026-12"}
+    )
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    assert CONF_MONTHLY_BUDGET in {str(key) for key in result["data_schema"].schema}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"start_timeout": 10.0, "finish_timeout": 5.0, CONF_MONTHLY_BUDGET: 20},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_integration.options[CONF_MONTHLY_BUDGET] == 20
+    assert setup_integration.options[CONF_BUDGET_FALLBACK_MONTH] == "2026-12"
