@@ -259,8 +259,8 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             finally:
                 await session.close()  # what leaving `async with session` does
         except DashScopeError as err:
-            # With a fallback, the outage is logged once (outcome.py), not per command.
-            (LOGGER.error if kept is None else LOGGER.debug)(
+            # With a fallback, an outage is logged once (outcome.py), not per command.
+            (LOGGER.debug if kept is not None and wants_fallback(err) else LOGGER.error)(
                 "Speech recognition with %s failed after %.1f s: %s",
                 recognizer.model.name,
                 time.monotonic() - started,
