@@ -54,6 +54,7 @@ DASHSCOPE_TEXT = "打开客厅的灯。"
 AUDIO = tone(1.0)
 KNOWN_FAILURE_BOUND = 2.0  # seconds: refused, unreachable, a refused key, throttled twice
 START_TIMEOUT = 5.0  # the account's start timeout in these tests (default 10 s)
+FINISH_TIMEOUT = 1.0  # the account's finish timeout in these tests (default 5 s)
 
 
 @pytest.fixture
@@ -100,13 +101,15 @@ FAULTS = {
     "service-error": Fault([TaskScript(fail_code="InternalError", fail_on="audio")]),
     # Not the start timeout: a task not started 1 s after the end of speech is given up.
     "stalled-start": Fault([TaskScript(stall_start=True)], bound=START_GRACE + 1.0),
+    # No final result after the speech: the account's finish wait (1 s here, 5 s by default).
+    "stalled-finish": Fault([TaskScript(stall_finish=True)], bound=FINISH_TIMEOUT + 1.0),
 }
 
 
 async def break_dashscope(entry: MockConfigEntry, server: RunningServer, fault: Fault) -> None:
     """Make the local DashScope server fail the next utterance as `fault` says."""
     client = entry.runtime_data.client
-    client.timeouts = Timeouts(start=START_TIMEOUT, finish=Timeouts().finish)
+    client.timeouts = Timeouts(start=START_TIMEOUT, finish=FINISH_TIMEOUT)
     if fault.handshake or fault.stop_server:
         await client.connections.close_idle()  # the warm connection expired: a handshake is due
     server.handshake_status = fault.handshake
