@@ -184,3 +184,19 @@ async def test_an_engine_answering_as_a_fallback_falls_back_no_further(
         dashscope_stt._AS_FALLBACK.reset(token)
     assert local_engine.heard == []
     assert (await recognize(hass)).text == LOCAL_TEXT  # asked for itself, it falls back
+
+
+async def test_the_fallbacks_copy_is_capped_without_a_local_end_of_speech() -> None:
+    """Compressed audio has no local end of speech: the entity's 15 s cap still ends it."""
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield bytes(1000)
+            await asyncio.sleep(0)
+
+    audio = UtteranceAudio(endless(), bytes_per_second=1000, end_of_speech=None, max_seconds=15)
+    audio.start()
+    heard = [piece async for piece in audio.chunks(local_end=True)]
+    assert len(heard) == 15
+    assert audio.speech_ended.is_set()
+    await audio.close()

@@ -208,6 +208,9 @@ async def test_budget_repair_appears_and_the_choice_holds(
         assert result.text == LOCAL_TEXT
         assert len(dashscope_server.tasks) == tasks  # DashScope was not asked
         assert len(local_engine.heard) == 1
+        fallbacks = hass.states.get("sensor.fun_asr_realtime_fallback_answers_this_month")
+        assert fallbacks is not None
+        assert fallbacks.state == "1"
     else:
         assert result.text == "打开客厅的灯。"
         assert len(dashscope_server.tasks) == tasks + 1

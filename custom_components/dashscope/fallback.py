@@ -41,7 +41,6 @@ from .client import (
     RetryPolicy,
     UnsupportedAudioError,
 )
-from .client.endpointing import MAX_UTTERANCE_SECONDS
 from .const import LOGGER
 
 DEFAULT_KEEP_SECONDS = RetryPolicy().replay_seconds  # the replay's cap; the entity passes its own
@@ -102,12 +101,18 @@ class UtteranceAudio:
         *,
         bytes_per_second: int,
         end_of_speech: LocalEndOfSpeech | None,
+        max_seconds: float | None = None,
         keep_seconds: float = DEFAULT_KEEP_SECONDS,
     ) -> None:
-        """Keep up to `keep_seconds` of `source`; `end_of_speech` ends the fallback's copy."""
+        """Keep up to `keep_seconds` of `source` for the fallback.
+
+        The fallback's copy ends at the local end of speech (`end_of_speech`) or after
+        `max_seconds` (the entity's cap when it ends the utterance itself), if either is
+        given, else with the stream.
+        """
         self._source = source
         self._cap = int(keep_seconds * bytes_per_second)
-        self._max_bytes = int(MAX_UTTERANCE_SECONDS * bytes_per_second)
+        self._max_bytes = None if max_seconds is None else int(max_seconds * bytes_per_second)
         self._detector = end_of_speech
         self._chunks: deque[bytes] = deque()
         self._dropped = 0  # chunks dropped from the front to keep the cap
@@ -151,11 +156,12 @@ class UtteranceAudio:
         while self._kept > self._cap and len(self._chunks) > 1:
             self._kept -= len(self._chunks.popleft())
             self._dropped += 1
-        if self._speech_end is None and self._detector is not None:
-            count = self._dropped + len(self._chunks)
-            if self._detector.push(chunk) or self._received >= self._max_bytes:
-                self._speech_end = count
-                self.speech_ended.set()
+        if self._speech_end is None and (
+            (self._detector is not None and self._detector.push(chunk))
+            or (self._max_bytes is not None and self._received >= self._max_bytes)
+        ):
+            self._speech_end = self._dropped + len(self._chunks)
+            self.speech_ended.set()
         self._changed.set()
 
     async def chunks(self, *, local_end: bool) -> AsyncIterator[bytes]:

@@ -116,13 +116,18 @@ def async_recognition_done(
 @callback
 def async_fallback_answered(
     hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
     recognizer: Recognizer,
     answer: FallbackAnswer,
     *,
     entity_id: str,
     language: str,
 ) -> None:
-    """Publish what the fallback answered when DashScope was not asked (over budget)."""
+    """Count and publish what the fallback answered when DashScope was not asked (budget)."""
+    if answer.succeeded and (usage := runtime.usage.get(recognizer.recognizer_id)):
+        usage.roll_over()
+        usage.fallbacks += 1
+        usage.changed()
     if answer.text:
         async_publish(
             hass,

@@ -182,6 +182,7 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             stream,
             bytes_per_second=bytes_per_second(metadata),
             end_of_speech=end_of_speech,
+            max_seconds=self._recognizer.endpointing.max_seconds,
             keep_seconds=self._recognizer.client.retry.replay_seconds,
         )
 
@@ -211,6 +212,7 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
                 answer = await self._ask_fallback(metadata, kept)
                 async_fallback_answered(
                     self.hass,
+                    self._runtime,
                     self._recognizer,
                     answer,
                     entity_id=self.entity_id,
