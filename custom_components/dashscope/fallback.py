@@ -211,6 +211,7 @@ async def async_start_or_give_up(session: RecognitionSession, audio: UtteranceAu
     if enter.cancelled() or not enter.done():
         with contextlib.suppress(asyncio.CancelledError):
             await enter
+        await session.close()  # had it started in the meantime, it is given up all the same
         error = DashScopeTimeoutError(
             f"The recognition had not started {START_GRACE:g} s after the end of speech"
         )
