@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from custom_components.dashscope.client.catalog import (
     ANY_SAMPLE_RATE,
     MODELS,
+    Bias,
     HintRule,
     ModelInfo,
 )
@@ -24,10 +25,16 @@ _HINTS = {
 }
 
 
+_BIASING = {
+    Bias.NONE: "none",
+    Bias.VOCABULARY: "vocabulary",
+    Bias.CONTEXT: "context",
+    Bias.BOTH: "vocabulary and context",
+}
+
+
 def _biasing(model: ModelInfo) -> str:
-    if model.context_tokens:
-        return "context text"
-    return "vocabulary" if model.hotword_parameter == "vocabulary_id" else "none"
+    return _BIASING[model.biasing]
 
 
 def model_table() -> str:

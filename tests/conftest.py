@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -60,6 +61,11 @@ class RunningServer(DashScopeServer):
 
     url: str
     runner: web.AppRunner
+
+    @property
+    def host(self) -> str:
+        """Return the host and port, as a custom-endpoint account's title names them."""
+        return urlsplit(self.url).netloc
 
     async def stop(self) -> None:
         """Take the service away: close every connection and stop listening."""
@@ -138,7 +144,7 @@ async def fill_account(hass: HomeAssistant, result: FlowResult, data: dict[str, 
     if result["step_id"] in ("user", "reconfigure"):
         first = {key: data[key] for key in (CONF_API_KEY, CONF_REGION)}
         result = await flow.async_configure(result["flow_id"], first)
-    if result.get("step_id") == "endpoint":
+    if result.get("step_id") in ("endpoint", "workspace"):
         fields = {str(key) for key in result["data_schema"].schema}
         second = {key: value for key, value in data.items() if key in fields and value != ""}
         result = await flow.async_configure(result["flow_id"], second)
@@ -159,3 +165,11 @@ def recognizer_device(
 
 # The live test runs a real Home Assistant 2026.11.0 from its own environment (scripts/test).
 collect_ignore = ["live"]
+
+
+def suggested(result: FlowResult, field: str) -> Any:
+    """Return the value a re-shown form offers in `field` (what the person typed)."""
+    for key in result["data_schema"].schema:
+        if str(key) == field:
+            return (key.description or {}).get("suggested_value")
+    raise KeyError(field)

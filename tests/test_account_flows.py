@@ -22,7 +22,7 @@ from custom_components.dashscope.const import (
     DOMAIN,
 )
 
-from .conftest import API_KEY, RECOGNIZER_ID, RunningServer, fill_account
+from .conftest import API_KEY, RECOGNIZER_ID, RunningServer, fill_account, suggested
 from .dashscope_server import TaskScript
 
 NEW_KEY = "sk-fedcba9876543210fedcba9876543210"
@@ -42,7 +42,10 @@ async def test_reauth_with_a_new_key(
         flow["flow_id"], {CONF_API_KEY: "sk-still-wrong"}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
+    # Its own text: the form has no region to check, so the error names the account's.
+    assert result["errors"] == {"base": "reauth_invalid_auth"}
+    assert result["description_placeholders"]["region"] == "Custom endpoint"
+    assert suggested(result, CONF_API_KEY) == "sk-still-wrong", "what was typed is kept"
 
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_API_KEY: NEW_KEY}
@@ -118,7 +121,7 @@ async def test_reconfigure_errors_recover(
     assert result.get("translation_domain") != "homeassistant", "our own text, translated"
     await hass.async_block_till_done()
     assert setup_integration.data[CONF_WORKSPACE_ID] == "ws-1"
-    assert setup_integration.title == "DashScope custom endpoint ws-1"
+    assert setup_integration.title == f"DashScope Custom endpoint {dashscope_server.host} ws-1"
     assert setup_integration.state is ConfigEntryState.LOADED
     assert dashscope_server.headers[-1]["X-DashScope-WorkSpace"] == "ws-1"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import struct
+
 import numpy as np
 import pytest
 
@@ -12,8 +15,9 @@ from custom_components.dashscope.client import (
     UnsupportedAudioError,
     service_sample_rate,
 )
+from custom_components.dashscope.client.files import read_audio_file
 
-from .audio import wav_header
+from .audio import tone, wav_header
 
 RATE = 16000
 
@@ -156,3 +160,42 @@ def test_unsupported_audio_is_a_clear_error(spec: AudioSpec, message: str) -> No
 def test_converter_rejects_nonsense() -> None:
     with pytest.raises(UnsupportedAudioError):
         PcmConverter(0, 8000)
+
+
+def lying(header: bytes, offset: int, fmt: str, value: int) -> bytes:
+    """Return `header` with one field rewritten."""
+    out = bytearray(header)
+    struct.pack_into(fmt, out, offset, value)
+    return bytes(out)
+
+
+PCM = tone(0.1)
+GOOD = wav_header(len(PCM))
+LYING_HEADERS = {
+    # The format chunk's size points past the end: no data chunk is ever found.
+    "format-chunk-past-the-end": (lying(GOOD, 16, "<I", 5000), "data chunk"),
+    "format-chunk-past-any-header": (lying(GOOD, 16, "<I", 0xFFFFFFF0), "chunk size"),
+    "format-chunk-too-short": (lying(GOOD, 16, "<I", 8), "format chunk of 8 bytes"),
+    "rate-4294967295-hz": (lying(GOOD, 24, "<I", 0xFFFFFFFF), "4294967295 Hz"),
+    "65535-channels": (lying(GOOD, 22, "<H", 0xFFFF), "65535 channel"),
+    "frames-that-are-not-samples": (lying(GOOD, 32, "<H", 3), "3-byte frames"),
+}
+
+
+@pytest.mark.parametrize(("header", "message"), LYING_HEADERS.values(), ids=LYING_HEADERS.keys())
+def test_a_wav_file_whose_header_lies_is_refused(
+    header: bytes, message: str, tmp_path: Path
+) -> None:
+    """Never silently empty: a header that lies is an UnsupportedAudioError."""
+    path = tmp_path / "lying.wav"
+    path.write_bytes(header + PCM)
+    with pytest.raises(UnsupportedAudioError, match=message):
+        read_audio_file(path)
+
+
+def test_an_honest_wav_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "honest.wav"
+    path.write_bytes(GOOD + PCM)
+    audio_file = read_audio_file(path)
+    assert audio_file.data == PCM
+    assert audio_file.duration == pytest.approx(0.1)

@@ -13,9 +13,9 @@ from custom_components.dashscope.recognizer_flow import settings_schema
 @pytest.mark.parametrize(
     ("model", "region", "bias"),
     [
-        ("fun-asr-realtime", Region.BEIJING, Bias.VOCABULARY),
+        ("fun-asr-realtime", Region.BEIJING, Bias.BOTH),
         ("paraformer-realtime-v2", Region.CUSTOM, Bias.VOCABULARY),
-        ("fun-asr-realtime", Region.SINGAPORE_WORKSPACE, Bias.NONE),  # no customization API
+        ("fun-asr-realtime", Region.SINGAPORE_WORKSPACE, Bias.CONTEXT),  # no customization API
         ("paraformer-realtime-v1", Region.BEIJING, Bias.NONE),  # phrase_id: the older API
         ("qwen3-asr-flash-realtime", Region.BEIJING, Bias.CONTEXT),
         ("qwen3-asr-flash-realtime", Region.SINGAPORE_WORKSPACE, Bias.CONTEXT),  # no upload

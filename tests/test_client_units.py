@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from custom_components.dashscope.client import (
     AudioFramer,
     DashScopeAuthError,
     DashScopeBadAudioError,
+    DashScopeConnectionError,
     DashScopeModelNotFoundError,
     DashScopeNoSpeechError,
     DashScopeQuotaError,
@@ -45,7 +47,7 @@ from custom_components.dashscope.client.messages import (
     parse_event,
 )
 from custom_components.dashscope.client.replay import ReplayBuffer
-from custom_components.dashscope.client.retry import RetryBudget, RetryPolicy
+from custom_components.dashscope.client.retry import Retry, RetryBudget, RetryPolicy, Timeouts
 from custom_components.dashscope.client.transcript import join_sentences
 
 from .audio import tone, wav_header
@@ -145,11 +147,10 @@ def test_transcript_joins_finals_and_the_growing_sentence() -> None:
     transcript = Transcript()
     assert transcript.add(Sentence("打开", is_final=False))
     assert not transcript.add(Sentence("", heartbeat=True))
-    assert transcript.add(Sentence("打开灯。", is_final=True), billed_seconds=1)
+    assert transcript.add(Sentence("打开灯。", is_final=True))
     assert transcript.add(Sentence("谢", is_final=False))
     assert not transcript.add(Sentence("谢", is_final=False))
     assert transcript.text == "打开灯。谢"
-    assert transcript.billed_seconds == 1
 
 
 @pytest.mark.parametrize(
@@ -217,7 +218,8 @@ def test_raw_pcm_passes_through() -> None:
 def test_truncated_wav_header_is_not_audio() -> None:
     stripper = WavStripper()
     assert stripper.feed(wav_header(0)[:20]) == b""
-    assert stripper.finish() == b""
+    with pytest.raises(UnsupportedAudioError, match="without its data chunk"):
+        stripper.finish()
 
 
 @pytest.mark.parametrize("bits", [8, 24])
@@ -246,7 +248,6 @@ def test_non_finite_numbers_from_the_service_are_absent(value: str) -> None:
     assert parsed.sentence.end_time is None
     assert parsed.sentence.emo_confidence is None
     assert parsed.sentence.is_final
-    assert parsed.billed_seconds is None
 
 
 def test_wav_without_data_chunk_is_refused() -> None:
@@ -314,13 +315,16 @@ def test_invalid_endpoints(region, workspace, url, reason) -> None:
 def test_models_per_deployment() -> None:
     singapore = [model.name for model in models_for([Deployment.SINGAPORE])]
     assert singapore == [
+        "qwen-audio-3.1-asr-flash-message",  # Alibaba's pick for voice input comes first
         "fun-asr-realtime",
         "fun-asr-realtime-2025-11-07",
         "qwen3-asr-flash-realtime",
         "qwen3-asr-flash-realtime-2026-02-10",
         "qwen3-asr-flash-realtime-2025-10-27",
+        "qwen-audio-3.1-asr-flash-streaming",
+        "qwen-audio-3.0-asr-flash-streaming",
     ]
-    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 13
+    assert len(models_for([Deployment.BEIJING])) == len(MODELS) == 16
 
 
 @pytest.mark.parametrize(
@@ -421,3 +425,46 @@ def test_retry_budget_spends_each_retry_once() -> None:
     assert budget.take_throttle_retry(now=10.0, deadline=10.4) is None, "too late for a backoff"
     assert budget.take_throttle_retry(now=10.0, deadline=None) == 0.5
     assert budget.take_throttle_retry(now=10.0, deadline=None) is None
+
+
+def test_retry_budget_gives_each_failure_a_fixed_number_of_attempts() -> None:
+    """Whatever fails, and however often: 4 tasks at most (first, replacement, reconnect,
+    throttled retry); anything else is final at once."""
+    budget = RetryBudget(RetryPolicy(throttle_backoff=0.5))
+    lost = DashScopeConnectionError("closed before the task started")
+    throttled = service_error("Throttling.RateQuota", "slow down")
+    spend = functools.partial(budget.spend, replayable=True, now=0.0, deadline=None)
+    assert spend(lost, dead_kept=True) == Retry(None), "a dead kept connection: free"
+    assert spend(lost, dead_kept=True) == Retry("ConnectionLost"), "only once free"
+    with pytest.raises(DashScopeConnectionError):
+        spend(lost, dead_kept=False)
+    assert spend(throttled, dead_kept=False) == Retry("Throttling.RateQuota", 0.5)
+    with pytest.raises(DashScopeThrottledError):
+        spend(throttled, dead_kept=False)
+    with pytest.raises(MessageError):
+        RetryBudget(RetryPolicy()).spend(
+            MessageError("bad"), dead_kept=True, replayable=True, now=0.0, deadline=None
+        )
+
+
+def test_audio_that_cannot_be_replayed_gets_no_reconnect() -> None:
+    budget = RetryBudget(RetryPolicy())
+    with pytest.raises(DashScopeConnectionError):
+        budget.spend(
+            DashScopeConnectionError("lost"),
+            dead_kept=False,
+            replayable=False,
+            now=0.0,
+            deadline=None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("start_seconds", "bound"),
+    [(None, 0.6), (0.01, 0.25), (0.1, 0.4), (0.5, 0.6)],
+    ids=["unmeasured", "fast-link-floor", "four-round-trips", "slow-link-cap"],
+)
+def test_a_kept_connection_has_a_short_warm_start_bound(
+    start_seconds: float | None, bound: float
+) -> None:
+    assert Timeouts().warm_start_bound(start_seconds) == pytest.approx(bound)

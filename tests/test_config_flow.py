@@ -73,13 +73,17 @@ async def test_the_account_step_asks_only_what_the_region_needs(
     if fields is None:
         assert result["step_id"] == "model", "the shared domains need nothing more"
         return
-    assert result["step_id"] == "endpoint"
+    # A workspace form asks for the workspace ID; the custom endpoint's for its URL.
+    assert result["step_id"] == ("workspace" if region.endswith("_workspace") else "endpoint")
     assert {str(key) for key in result["data_schema"].schema} == fields
     if region.endswith("_workspace"):
+        assert result["description_placeholders"]["region"].startswith(
+            "China (Beijing)" if region.startswith("beijing") else "Singapore"
+        )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_WORKSPACE_ID: "not a workspace!"}
         )
-        assert result["step_id"] == "endpoint"
+        assert result["step_id"] == "workspace"
         assert result["errors"] == {CONF_WORKSPACE_ID: "invalid_workspace_id"}
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_WORKSPACE_ID: "ws-1"}
@@ -89,7 +93,7 @@ async def test_the_account_step_asks_only_what_the_region_needs(
 
 @pytest.mark.parametrize(
     ("language", "title"),
-    [("en", "DashScope custom endpoint"), ("zh-Hans", "DashScope 自定义端点")],
+    [("en", "DashScope Custom endpoint"), ("zh-Hans", "DashScope 自定义端点")],
 )
 async def test_the_account_title_is_in_the_homes_language(
     hass: HomeAssistant, dashscope_server: RunningServer, language: str, title: str
@@ -102,7 +106,7 @@ async def test_the_account_title_is_in_the_homes_language(
     )
     assert result["step_id"] == "settings", "the first engine's settings"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["title"] == title
+    assert result["title"] == f"{title} {dashscope_server.host}", "the host tells accounts apart"
     await hass.async_block_till_done()
 
 
@@ -144,7 +148,7 @@ async def test_user_flow_creates_account_and_recognizer(
         result["flow_id"], {"hotwords": "客厅吊灯", "max_sentence_silence": 400}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "DashScope custom endpoint"
+    assert result["title"] == f"DashScope Custom endpoint {dashscope_server.host}"
     assert result["data"] == {
         CONF_API_KEY: API_KEY,
         CONF_REGION: "custom",
@@ -198,11 +202,14 @@ async def test_model_step_lists_only_the_regions_models(
     assert result["step_id"] == "model"
     models = result["data_schema"].schema[CONF_MODEL].config["options"]
     assert models == [
+        "qwen-audio-3.1-asr-flash-message",
         "fun-asr-realtime",
         "fun-asr-realtime-2025-11-07",
         "qwen3-asr-flash-realtime",
         "qwen3-asr-flash-realtime-2026-02-10",
         "qwen3-asr-flash-realtime-2025-10-27",
+        "qwen-audio-3.1-asr-flash-streaming",
+        "qwen-audio-3.0-asr-flash-streaming",
     ]
     # A model of another region, typed in, is refused before any connection.
     result = await hass.config_entries.flow.async_configure(
@@ -450,6 +457,8 @@ def test_every_model_has_a_readable_label(language: str) -> None:
     assert set(labels) == set(MODELS), "one label per model of the catalog"
     for name, label in labels.items():
         assert label != name
+        assert label.startswith(f"{name} · "), "the model ID the README and engine names use"
+        assert len(label) <= 60, "fits the picker once selected (about 60 characters)"
         assert "kHz" in label, "the rate is said"
     snapshots = [name for name in MODELS if name[-10:-8] == "20"]
     assert all(

@@ -102,7 +102,10 @@ FAULTS = {
     # Not the start timeout: a task not started 1 s after the end of speech is given up.
     "stalled-start": Fault([TaskScript(stall_start=True)], bound=START_GRACE + 1.0),
     # No final result after the speech: the account's finish wait (1 s here, 5 s by default).
-    "stalled-finish": Fault([TaskScript(stall_finish=True)], bound=FINISH_TIMEOUT + 1.0),
+    # (Final sentences without the task's end are an answer: the client keeps their text.)
+    "stalled-finish": Fault(
+        [TaskScript(stall_finish=True, finalize_on_finish=False)], bound=FINISH_TIMEOUT + 1.0
+    ),
 }
 
 

@@ -67,7 +67,7 @@ async def test_both_entities_describe_the_whole_device(
     device = recognizer_device(device_registry, setup_integration.entry_id)
     assert device.name == "fun-asr-realtime"
     assert device.model == "fun-asr-realtime"
-    assert device.manufacturer == "Alibaba Cloud Model Studio"
+    assert device.manufacturer == "Alibaba Cloud 阿里云"
     for entity_id in (ENTITY_ID, "event.fun_asr_realtime_transcript"):
         registered = entity_registry.async_get(entity_id)
         assert registered is not None

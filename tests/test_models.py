@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.components import stt
@@ -10,8 +12,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
-from custom_components.dashscope.client import MODELS, HintRule, Protocol
+from custom_components.dashscope.client import MODELS, HintRule, Protocol, catalog
 from custom_components.dashscope.client.catalog import LANGUAGE_CODES
+from custom_components.dashscope.client.parameters import Parameter
 from custom_components.dashscope.const import CONF_AUTO_LANGUAGE, CONF_LANGUAGE_HINTS
 from custom_components.dashscope.recognizer import default_recognizer
 
@@ -21,7 +24,7 @@ from .test_stt import metadata
 
 
 def entity_id(model: str) -> str:
-    return f"stt.{model.replace('-', '_')}"
+    return f"stt.{model.replace('-', '_').replace('.', '_')}"
 
 
 @pytest.mark.parametrize(
@@ -60,7 +63,10 @@ async def test_every_model_end_to_end(
     assert parameters["sample_rate"] == rate
     expected_hints = {HintRule.ALL: ["zh", "en"], HintRule.FIRST: ["zh"], HintRule.NONE: None}
     assert parameters.get("language_hints") == expected_hints[model.hint_rule]
-    assert parameters.get("max_sentence_silence") == 500
+    takes_silence = Parameter.MAX_SENTENCE_SILENCE in model.parameters
+    assert parameters.get("max_sentence_silence") == (500 if takes_silence else None)
+    if Parameter.INTERMEDIATE_RESULTS in model.parameters:
+        assert parameters["intermediate_result_enabled"] is True, "the pipeline needs partials"
 
 
 @pytest.mark.parametrize(
@@ -118,7 +124,13 @@ def test_language_table_is_consistent() -> None:
         assert "zh" in model.languages
 
 
-FAMILIES = ["fun-asr-realtime", "paraformer-realtime-v2", "paraformer-realtime-v1"]
+FAMILIES = [
+    "fun-asr-realtime",
+    "paraformer-realtime-v2",
+    "paraformer-realtime-v1",
+    "qwen-audio-3.1-asr-flash-message",
+    "qwen-audio-3.1-asr-flash-streaming",
+]
 
 
 @pytest.mark.parametrize(
@@ -139,3 +151,21 @@ async def test_run_task_of_each_family(
     run_task = dict(task.run_task)
     run_task["header"] = {**run_task["header"], "task_id": "<task id>"}
     assert run_task == snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+def test_every_catalog_row_cites_its_doc_page() -> None:
+    """Each row of MODELS is preceded by a comment naming the page its facts come from."""
+    lines = Path(catalog.__file__).read_text("utf-8").splitlines()
+    table = lines.index("MODELS: dict[str, ModelInfo] = {")
+    for name in MODELS:
+        at = next(i for i, line in enumerate(lines) if f'"{name}"' in line and i > table)
+        start = next(
+            i
+            for i in range(at, table, -1)
+            if lines[i].strip().startswith(("ModelInfo(", "_fun_asr("))
+        )
+        above = lines[start - 1].strip()
+        if above == "*(":  # a row per name of one generator
+            above = lines[start - 2].strip()
+        assert above.startswith("#"), f"{name}: no comment citing its page"
+        assert re.search(r"[a-z]+(-[a-z0-9]+)+", above), f"{name}: {above}"

@@ -10,7 +10,7 @@ import pytest
 from custom_components.dashscope.client import MODELS, ModelInfo, Region
 from custom_components.dashscope.client.parameters import PARAMETERS, ParameterSpec, task_options
 from custom_components.dashscope.recognizer import default_recognizer
-from custom_components.dashscope.recognizer_flow import settings_schema
+from custom_components.dashscope.settings_form import settings_schema
 
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components/dashscope/translations"
 SETTINGS = [spec for spec in PARAMETERS if spec.setting]

@@ -54,7 +54,7 @@ async def test_set_up_in_the_ui_and_heard_through_assist(
     result = await fill_account(hass, result, account_input(dashscope_server))
     assert MODEL in result["data_schema"].schema[CONF_MODEL].config["options"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: MODEL})
-    assert result["step_id"] == "settings", "the first engine's settings"
+    assert result["step_id"] == "context_settings", "context text, not weighted hotwords"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [session] = dashscope_server.qwen_sessions
@@ -72,7 +72,7 @@ async def test_set_up_in_the_ui_and_heard_through_assist(
     flow = await hass.config_entries.subentries.async_configure(
         flow["flow_id"], {CONF_MODEL: MODEL}
     )
-    assert flow["step_id"] == "settings"
+    assert flow["step_id"] == "context_settings"
     fields = {str(key) for key in flow["data_schema"].schema}
     assert {"vad_threshold", "vad_silence_ms", CONF_HOTWORDS, CONF_EXPOSED_NAMES} <= fields
     assert "punctuation_prediction_enabled" not in fields

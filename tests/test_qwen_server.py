@@ -261,11 +261,11 @@ async def test_intermediate_results_split_text_and_stash(
 
 
 async def test_manual_mode_recognizes_each_commit(connect, dashscope_server) -> None:
-    dashscope_server.queue(TaskScript(sentences=["打开灯。", "关上门。"], bytes_per_char=320))
+    dashscope_server.queue(TaskScript(sentences=["打开灯。", "关上门。"], bytes_per_char=534))
     async with connect() as client:
         await client.update(turn_detection=None)
         assert (await client.next())["session"]["turn_detection"] is None
-        await client.append(tone(0.06))  # 1,920 bytes: six characters
+        await client.append(tone(0.1))  # 3,200 bytes (the least a commit takes): five characters
         await client.silent()
         await client.send("input_audio_buffer.commit")
         first = await client.until(COMPLETED)
@@ -280,8 +280,8 @@ async def test_manual_mode_recognizes_each_commit(connect, dashscope_server) -> 
         TEXT,
         COMPLETED,
     ]
-    assert first[-1]["transcript"] == "打开灯。关上"
-    assert second[-1]["transcript"] == "门。"
+    assert first[-1]["transcript"] == "打开灯。关"
+    assert second[-1]["transcript"] == "上门。"
     assert second[0]["previous_item_id"] == first[0]["item_id"]
     [session] = dashscope_server.qwen_sessions
     assert session.commits == 2
@@ -315,6 +315,7 @@ async def test_commit_is_refused_in_vad_mode_and_on_an_empty_buffer(
     assert vad_error["error"]["event_id"] == commit
     assert "VAD" in vad_error["error"]["message"]
     assert empty_error["error"]["param"] == "input_audio_buffer"
+    assert empty_error["error"]["code"] == "input_audio_buffer_commit_empty"
     assert len(dashscope_server.violations) == 2
     assert dashscope_server.qwen_sessions[0].commits == 0
 

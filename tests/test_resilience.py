@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 import time
+from typing import Literal
 
 from homeassistant.components import stt
 from homeassistant.components.stt import SpeechResultState
@@ -15,6 +16,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+import custom_components.dashscope as integration
 from custom_components.dashscope.client import RetryPolicy, Timeouts
 from custom_components.dashscope.const import DOMAIN
 
@@ -34,11 +36,13 @@ class Row:
     handshake: int | None = None
     refusals: int | None = None
     stop_server: bool = False
+    fault: Literal["close", "abort", "oversize"] | None = None  # every new connection's
     result: SpeechResultState = SpeechResultState.ERROR
     reauth: bool = False
     repair: bool = False
     tasks: int = 1  # tasks the server saw
     replayed: bool = False  # the last task received the whole utterance again
+    opened: int | None = None  # connections the utterance opened (None: not counted)
 
 
 def drop(at: int = 9600) -> TaskScript:
@@ -72,7 +76,12 @@ ROWS = {
     ),
     "dropped-twice": Row([drop(), drop()], tasks=2),
     "no-task-started": Row([TaskScript(stall_start=True)]),
-    "no-task-finished": Row([TaskScript(stall_finish=True)]),
+    # Every sentence ended, only `task-finished` is missing: the text, after `Timeouts.finish`.
+    "no-task-finished": Row([TaskScript(stall_finish=True)], result=SpeechResultState.SUCCESS),
+    "final-never-comes": Row([TaskScript(stall_finish=True, finalize_on_finish=False)]),
+    "dropped-after-the-finals": Row(
+        [TaskScript(drop_before_finished=True)], result=SpeechResultState.SUCCESS
+    ),
     "overloaded-503": Row(handshake=503, tasks=0),
     "throttled-handshake": Row(
         handshake=429, refusals=1, result=SpeechResultState.SUCCESS, replayed=True
@@ -80,6 +89,10 @@ ROWS = {
     "throttled-handshakes": Row(handshake=429, tasks=0),
     "unreachable": Row(stop_server=True, tasks=0),
     "other-task-failure": Row([TaskScript(fail_code="RequestTimeOut", fail_on="audio")]),
+    # A service that accepts and then fails every connection: one reconnect, then the error.
+    "accept-then-close": Row(fault="close", tasks=0, opened=2),
+    "tcp-abort": Row(fault="abort", tasks=0, opened=2),
+    "oversize-frame-before-start": Row(fault="oversize", tasks=0, opened=2),
 }
 
 
@@ -113,11 +126,13 @@ async def test_failure_table(
     row: Row,
 ) -> None:
     client = fast_client.runtime_data.client
-    if row.handshake or row.stop_server:
+    if row.handshake or row.stop_server or row.fault:
         await client.connections.close_idle()  # the warm connection expired: a handshake is due
     dashscope_server.handshake_status = row.handshake
     dashscope_server.handshake_refusals = row.refusals
     dashscope_server.queue(*row.scripts)
+    dashscope_server.connection_fault = row.fault
+    connections = dashscope_server.connections
     if row.stop_server:
         await dashscope_server.stop()
 
@@ -132,6 +147,8 @@ async def test_failure_table(
     assert len(dashscope_server.tasks) == row.tasks
     if row.replayed:
         assert bytes(dashscope_server.tasks[-1].audio) == AUDIO, "no audio lost"
+    if row.opened is not None:
+        assert dashscope_server.connections - connections == row.opened
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ([SOURCE_REAUTH] if row.reauth else [])
     issue = issue_registry.async_get_issue(DOMAIN, f"model_not_found_{RECOGNIZER_ID}")
@@ -140,6 +157,7 @@ async def test_failure_table(
         assert issue.translation_placeholders == {
             "model": "fun-asr-realtime",
             "endpoint": dashscope_server.url,
+            "engine": "fun-asr-realtime",
         }
     [stats] = fast_client.runtime_data.recognitions
     assert (stats.error_code is None) is (row.result is SpeechResultState.SUCCESS)
@@ -228,15 +246,22 @@ async def test_idle_connection_expires(
 async def test_dead_idle_connection_is_replaced_transparently(
     hass: HomeAssistant, fast_client: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    """The service closed the idle connection; the next utterance notices and starts afresh."""
+    """The service closed the idle connection: the pool notices while it is idle (it is no
+    longer counted as open), and the next utterance starts on a fresh one."""
     assert (await recognize(hass)).result is SpeechResultState.SUCCESS
-    dashscope_server.idle_timeout = 0.05
+    pool = fast_client.runtime_data.client.connections
+    assert pool.open_connections == 1
     await dashscope_server.stop_idle_connections()
+    for _ in range(100):
+        if not pool.open_connections:
+            break
+        await asyncio.sleep(0.01)
+    assert pool.open_connections == 0
     result = await recognize(hass)
     assert result.text == TEXT
     stats = fast_client.runtime_data.recognitions[-1]
-    assert stats.reused_connection
-    assert stats.attempts == 2
+    assert not stats.reused_connection
+    assert stats.attempts == 1
     assert stats.retried_after == [], "not counted as a retry"
     # The replay budget is intact: a drop in the same utterance would still be replayed.
     assert bytes(dashscope_server.tasks[-1].audio) == AUDIO
@@ -259,9 +284,15 @@ async def test_unload_closes_every_connection(
 
 
 async def test_unload_during_an_utterance_leaves_no_socket(
-    hass: HomeAssistant, fast_client: MockConfigEntry, dashscope_server: RunningServer
+    hass: HomeAssistant,
+    fast_client: MockConfigEntry,
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An utterance that outlasts the unload's wait (test_reload_in_flight.py) is cut."""
     from .test_stt import metadata  # noqa: PLC0415 - shared helper
+
+    monkeypatch.setattr(integration, "UNLOAD_DRAIN_SECONDS", 0.1)
 
     gate = asyncio.Event()
 

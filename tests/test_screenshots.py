@@ -26,6 +26,7 @@ import pytest
 from custom_components.dashscope.const import CONF_MODEL, CONF_URL, DOMAIN, SUBENTRY_RECOGNIZER
 
 from .conftest import API_KEY, RunningServer
+from .test_setup_ux import fuse_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENT = ROOT / "custom_components" / DOMAIN
@@ -77,6 +78,10 @@ def test_the_table_names_each_screen_once() -> None:
         "recognizer",
         "entry_page",
         "trigger",
+        "refused",
+        "workspace",
+        "reauth",
+        "repair",
     }
     # drive.mjs has a handler for each screen (it also checks this itself when it runs).
     drive = (ROOT / "scripts" / "screenshots_lib" / "drive.mjs").read_text("utf-8")
@@ -131,6 +136,13 @@ def test_every_screen_is_titled_in_both_languages(language: str) -> None:
         elif screen.flow == "recognizer":
             step = strings["config_subentries"]["recognizer"]["step"][screen.step]
             assert step["title"], screen
+        elif screen.flow in ("refused", "workspace", "reauth"):
+            # Config flow steps met off the main path: a refused key, a workspace region,
+            # the re-authentication of a seeded account.
+            assert strings["config"]["step"][screen.step]["title"], screen
+        elif screen.flow == "repair":
+            fix = strings["issues"]["model_not_found"]["fix_flow"]["step"][screen.step]
+            assert fix["title"], screen
         elif screen.flow == "entry_page":
             # The button the script presses to add an engine.
             assert strings["config_subentries"][screen.step]["initiate_flow"]["user"], screen
@@ -138,7 +150,8 @@ def test_every_screen_is_titled_in_both_languages(language: str) -> None:
             assert strings["triggers"][screen.step]["name"], screen
         elif screen.flow == "add_integration":
             assert manifest["domain"] == screen.step
-            assert "DashScope" in manifest["name"], "the script searches for DashScope"
+            term = SCREENS_MODULE.SEARCH[language]
+            assert fuse_matches(manifest["name"], term), "the script's search finds it"
 
 
 def test_every_screen_has_its_pictures() -> None:

@@ -3,7 +3,8 @@
 A server that refused what the official client sends, or answered in a shape it cannot read,
 would make every other test here prove nothing. So the SDK (`dashscope`, pinned in the test
 requirements only; the integration never uses it) runs both protocols against it: the
-inference protocol through `Recognition`, Qwen3-ASR-Flash-Realtime through
+inference protocol through `Recognition` (Fun-ASR and the Qwen-Audio models),
+Qwen3-ASR-Flash-Realtime through
 `OmniRealtimeConversation` in VAD and Manual mode. The SDK is synchronous and runs its own
 threads; it runs here in a thread of its own while the server serves on the test's loop, and
 every thread it started is gone before the test ends.
@@ -87,15 +88,11 @@ class Sentences(RecognitionCallback):
         self.complete = True
 
 
-def recognize_inference(audio: bytes) -> Sentences:
+def recognize_inference(audio: bytes, model: str, **parameters: Any) -> Sentences:
     """Stream audio with Recognition as its docs show: start, frames, stop."""
     callback = Sentences()
     recognition = Recognition(
-        model="fun-asr-realtime",
-        callback=callback,
-        format="pcm",
-        sample_rate=16000,
-        language_hints=["zh"],
+        model=model, callback=callback, format="pcm", sample_rate=16000, **parameters
     )
     recognition.start()
     for chunk in chunks(audio, 3200):
@@ -104,19 +101,37 @@ def recognize_inference(audio: bytes) -> Sentences:
     return callback
 
 
+@pytest.mark.parametrize(
+    ("model", "parameters"),
+    [
+        ("fun-asr-realtime", {"language_hints": ["zh"]}),
+        # The Qwen-Audio models on the same protocol (docs/models/qwen-audio-asr.md).
+        (
+            "qwen-audio-3.1-asr-flash-message",
+            {"intermediate_result_enabled": True, "keep_dialect": False},
+        ),
+        ("qwen-audio-3.1-asr-flash-message", {}),  # only ended sentences, unasked
+        ("qwen-audio-3.1-asr-flash-streaming", {}),
+        ("qwen-audio-3.0-asr-flash-streaming", {"language_hints": ["zh"]}),
+    ],
+)
 async def test_recognition_over_the_inference_protocol(
-    dashscope_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+    dashscope_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    model: str,
+    parameters: dict[str, Any],
 ) -> None:
     monkeypatch.setattr(dashscope, "api_key", API_KEY)
     monkeypatch.setattr(dashscope, "base_websocket_api_url", dashscope_server.url)
     dashscope_server.queue(SCRIPT)
-    callback = await in_thread(lambda: recognize_inference(tone(0.2)))
+    callback = await in_thread(lambda: recognize_inference(tone(0.2), model, **parameters))
     assert callback.errors == []
     assert callback.complete
-    assert callback.final == ["打开客厅的灯。"]
+    assert callback.final == ["打开客厅的灯。"], "sentence_begin and revisions read as the SDK does"
     [task] = dashscope_server.tasks
     assert task.finished
-    assert task.parameters["language_hints"] == ["zh"]
+    for name, value in parameters.items():
+        assert task.parameters[name] == value
     assert dashscope_server.violations == []
 
 

@@ -29,13 +29,23 @@ def keys(tree: dict[str, Any], prefix: str = "") -> set[str]:
     return out
 
 
+def _parts(tree: dict[str, Any], key: str) -> list[str]:
+    """Split a flattened key into its path; a part may hold dots (`qwen-audio-3.1-…`)."""
+    if key in tree:
+        return [key]
+    for name, node in tree.items():
+        if key.startswith(f"{name}.") and isinstance(node, dict):
+            return [name, *_parts(node, key.removeprefix(f"{name}."))]
+    raise KeyError(key)
+
+
 def test_both_languages_have_the_same_strings() -> None:
     english, chinese = load("en"), load("zh-Hans")
     assert keys(english) == keys(chinese)
     placeholders = re.compile(r"\{(\w+)\}")
     for key in keys(english):
         node_en, node_zh = english, chinese
-        for part in key.split("."):
+        for part in _parts(english, key):
             node_en, node_zh = node_en[part], node_zh[part]
         assert set(placeholders.findall(node_en)) == set(placeholders.findall(node_zh)), key
 

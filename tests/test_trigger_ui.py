@@ -180,10 +180,10 @@ async def test_old_yaml_validates_as_the_editor_shape(hass: HomeAssistant) -> No
         ({"options": {"match": "exact"}}, "required key not provided"),
         ({"options": {"phrases": []}}, "at least one phrase is required"),
         ({"options": {"phrases": [""]}}, "has no letter, digit or character"),
-        ({"options": {"phrases": ["(x"], "match": "regex"}}, "invalid regular expression '\\(x'"),
+        ({"options": {"phrases": ["(x"], "match": "regex"}}, "“\\(x” is not a valid regular"),
         ({"options": {"phrases": ["x"], "match": "fuzzy"}}, "value must be one of"),
         ({"options": {"phrases": ["x"], "entity_id": ["nope"]}}, "Entity ID nope is an invalid"),
-        ({"phrases": ["(x"], "match": "regex"}, "invalid regular expression '\\(x'"),
+        ({"phrases": ["(x"], "match": "regex"}, "“\\(x” is not a valid regular"),
         # Both libraries name the stray key: voluptuous "extra keys", probatio "not a valid option".
         ({"options": {"phrases": ["x"]}, "match": "exact"}, "'match'"),
         ({}, "required key not provided"),
@@ -207,6 +207,18 @@ async def test_invalid_config_says_what_is_wrong(
         await trigger_helper.async_validate_trigger_config(
             hass, [{"platform": "dashscope", **config}]
         )
+
+
+async def test_an_invalid_regex_is_refused_in_the_homes_language(hass: HomeAssistant) -> None:
+    """Not Python's English: where it breaks and how to fix it, in the home's language."""
+    hass.config.language = "zh-Hans"
+    config = {"platform": "dashscope", "options": {"phrases": ["开(灯"], "match": "regex"}}
+    with pytest.raises(vol.Invalid) as error:
+        await trigger_helper.async_validate_trigger_config(hass, [config])
+    message = str(error.value)
+    assert "语句“开(灯”不是有效的正则表达式" in message
+    assert "第 2 个字符" in message
+    assert "unterminated" not in message, "no Python message"
 
 
 def test_every_action_entity_and_trigger_has_an_icon() -> None:

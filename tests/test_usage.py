@@ -27,7 +27,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.dashscope.client import Deployment
-from custom_components.dashscope.client.prices import AUDIO_TOKENS_PER_SECOND, Price, model_price
+from custom_components.dashscope.client.prices import (
+    AUDIO_TOKENS_PER_SECOND,
+    Price,
+    billed_audio_seconds,
+    model_price,
+)
 from custom_components.dashscope.const import (
     CONF_BUDGET_FALLBACK_MONTH,
     CONF_FALLBACK,
@@ -151,6 +156,13 @@ def test_token_prices_are_converted_per_second() -> None:
         "fun-asr-realtime", Deployment.SINGAPORE
     )
     assert model_price("no-such-model", Deployment.BEIJING) is None
+
+
+def test_billed_seconds_come_from_the_duration_else_the_tokens() -> None:
+    """The service's `usage.duration` when it reports one; audio tokens converted otherwise."""
+    assert billed_audio_seconds(3.0, 500) == 3.0
+    assert billed_audio_seconds(0.0, 125) == pytest.approx(125 / AUDIO_TOKENS_PER_SECOND)
+    assert billed_audio_seconds(0.0, None) == 0.0
 
 
 async def fix(hass_client: Any, issue_id: str, choice: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
@@ -17,6 +19,7 @@ from .entity import async_remove_entities
 from .failures import setup_error
 from .hotwords import HotwordManager
 from .recognizer import Recognizer, recognizer_subentries
+from .repairs import async_clear_stale_model_issues
 from .runtime import DashScopeConfigEntry, DashScopeRuntimeData
 from .services import async_setup_services
 from .usage import EngineUsage, async_track_months
@@ -53,8 +56,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
         for recognizer_id, recognizer in recognizers.items()
     }
     entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers, usage=usage)
+    async_clear_stale_model_issues(hass, entry)  # the engine changed since: nothing to fix
     entry.async_on_unload(async_track_months(hass, usage.values()))
-    entry.async_on_unload(client.close)
+    entry.async_on_unload(lambda: _async_close_when_idle(client))
     entry.async_on_unload(hotwords.async_listen())
     # Stored vocabulary ids are used at once; uploading changes must not delay start-up.
     entry.async_create_background_task(hass, hotwords.async_sync(), f"{DOMAIN} hotwords")
@@ -71,6 +75,28 @@ def _client(hass: HomeAssistant, entry: ConfigEntry) -> DashScopeClient:
         endpoint_from_data(entry.data),
         timeouts=timeouts_from_options(entry.options),
     )
+
+
+# How long an unload (a reload after a change) waits for an utterance in flight: an utterance
+# is capped at 15 s, and its final result comes within the finish timeout after that.
+UNLOAD_DRAIN_SECONDS = 20.0
+
+
+async def _async_close_when_idle(client: DashScopeClient) -> None:
+    """Close the account's client once no utterance uses a connection (bounded wait).
+
+    An entry reloaded mid-command (an engine or the account changed) lets the command finish
+    on the old client, replay included, instead of failing it with "The client is closed";
+    the new entry's engines already take the next command. After the bound it closes anyway.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + UNLOAD_DRAIN_SECONDS
+    while True:
+        await client.connections.close_idle()  # an utterance that ended left its socket idle
+        if client.connections.open_connections == 0 or loop.time() >= deadline:
+            break
+        await asyncio.sleep(0.05)
+    await client.close()
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) -> None:

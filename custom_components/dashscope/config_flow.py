@@ -1,9 +1,12 @@
-"""Config flow: one entry per DashScope account, recognizers as subentries."""
+"""Config flow: one entry per DashScope account, recognizers as subentries.
+
+The account's forms and checks are in `account_form.py`, the engines' flow in
+`recognizer_flow.py` (settings in `settings_form.py`), the options in `options_flow.py`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -16,150 +19,44 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-from homeassistant.helpers.translation import async_get_translations
+from homeassistant.helpers.selector import BooleanSelector
 from homeassistant.helpers.typing import UNDEFINED
 
-from .account import endpoint_from_data
-from .client import (
-    DEFAULT_MODEL,
-    REGIONS,
-    DashScopeClient,
-    DashScopeError,
-    Endpoint,
-    InvalidEndpointError,
-    Region,
-    model_info,
+from .account_form import (
+    ENDPOINT_ERRORS,
+    REAUTH_SCHEMA,
+    account_data,
+    account_errors,
+    account_schema,
+    account_title,
+    account_unique_id,
+    endpoint_schema,
+    needs_endpoint_step,
+    recognizer_model,
+    region_name,
+    validate_account,
 )
+from .client import DashScopeClient, Endpoint, Region, model_info
 from .const import (
-    CONF_MODEL,
+    CONF_AUTO_LANGUAGE,
+    CONF_HOTWORDS,
     CONF_REGION,
     CONF_URL,
     CONF_WORKSPACE_ID,
     DOMAIN,
     SUBENTRY_RECOGNIZER,
 )
-from .failures import form_errors
 from .options_flow import DashScopeOptionsFlow
-from .recognizer import default_recognizer, recognizer_subentries, recognizer_title
+from .recognizer import default_recognizer, recognizer_title
 from .recognizer_flow import (
     RecognizerSubentryFlow,
     model_fields,
-    settings_schema,
     validate_model_form,
-    validate_recognition,
 )
+from .settings_form import check_settings, settings_schema, settings_step_id
 from .validation import vol
-
-_ACCOUNT_KEYS = (CONF_API_KEY, CONF_REGION, CONF_WORKSPACE_ID, CONF_URL)
-
-
-def account_unique_id(api_key: str) -> str:
-    """Return a stable id for the account behind a key (a digest: the key itself stays out)."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:20]
-
-
-def _account_schema() -> vol.Schema:
-    """Return the account form: the key and the region (what the region needs comes next)."""
-    return vol.Schema(
-        {
-            vol.Required(CONF_API_KEY): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD)
-            ),
-            vol.Required(CONF_REGION, default=Region.BEIJING.value): SelectSelector(
-                SelectSelectorConfig(
-                    options=[region.value for region in Region],
-                    translation_key="region",
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-        }
-    )
-
-
-def _endpoint_schema(region: str) -> vol.Schema | None:
-    """Return the second account form: the fields the region needs (None: it needs none)."""
-    info = REGIONS[Region(region)]
-    if info.host is None:
-        return vol.Schema(
-            {
-                vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
-                vol.Optional(CONF_WORKSPACE_ID): TextSelector(),
-            }
-        )
-    if info.needs_workspace:
-        return vol.Schema({vol.Required(CONF_WORKSPACE_ID): TextSelector()})
-    return None
-
-
-def _needs_endpoint_step(region: str) -> bool:
-    """Return True when the region needs more than the key: a workspace ID or a URL."""
-    return _endpoint_schema(region) is not None
-
-
-# Errors the endpoint form shows (its fields, or a host that cannot be reached).
-_ENDPOINT_ERRORS = frozenset({CONF_URL, CONF_WORKSPACE_ID})
-
-
-_REAUTH_SCHEMA = vol.Schema(
-    {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
-)
-
-
-async def _validate_account(
-    hass: HomeAssistant, data: Mapping[str, Any], model: str | None = None
-) -> tuple[Endpoint | None, dict[str, str]]:
-    """Check the endpoint settings, then the key live: by a handshake, or by a task with `model`."""
-    try:
-        endpoint = endpoint_from_data(data)
-    except InvalidEndpointError as err:
-        return None, {err.reason: f"invalid_{err.reason}"}
-    async with DashScopeClient(
-        async_get_clientsession(hass), data[CONF_API_KEY], endpoint
-    ) as client:
-        if model is not None:
-            return endpoint, await validate_recognition(client, model)
-        try:
-            await client.connect()
-        except DashScopeError as err:
-            return endpoint, form_errors(err, endpoint.websocket_url)
-    return endpoint, {}
-
-
-def _account_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep the account's fields the region uses (its forms' fields), dropping empty ones."""
-    schema = _endpoint_schema(str(user_input[CONF_REGION]))
-    used = {CONF_API_KEY, CONF_REGION} | {str(key) for key in (schema.schema if schema else ())}
-    return {
-        key: user_input[key]
-        for key in _ACCOUNT_KEYS
-        if key in used and user_input.get(key) not in ("", None)
-    }
-
-
-async def _account_title(hass: HomeAssistant, endpoint: Endpoint) -> str:
-    """Return the entry's title in the home's language, e.g. "DashScope 新加坡"."""
-    translations = await async_get_translations(hass, hass.config.language, "selector", {DOMAIN})
-    key = f"component.{DOMAIN}.selector.account_title.options.{endpoint.region.value}"
-    title = translations.get(key, endpoint.region.value)
-    if endpoint.workspace_id:
-        title = f"{title} {endpoint.workspace_id}"
-    return f"DashScope {title}"
-
-
-def _recognizer_model(entry: ConfigEntry) -> str:
-    """Return the model to validate an account change with: its first recognizer's."""
-    recognizers = recognizer_subentries(entry)
-    return str(recognizers[0].data[CONF_MODEL]) if recognizers else DEFAULT_MODEL
 
 
 class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -185,15 +82,19 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     _account: dict[str, Any]
     _endpoint: Endpoint
     _model: str
+    _auto_language: bool
+    _warned: str  # the hotwords last shown with what saving would change
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the key and the region; then what the region needs; prove them."""
         if user_input is None:
             return self._account_form("user", None, {})
-        self._account = {**user_input}
+        # After a refused key the account form comes back: the URL or workspace ID typed on
+        # the next form is kept for it (offered again there), not lost with the new key.
+        self._account = {**getattr(self, "_account", {}), **user_input}
         await self.async_set_unique_id(account_unique_id(user_input[CONF_API_KEY]))
         self._abort_if_unique_id_configured()
-        if _needs_endpoint_step(user_input[CONF_REGION]):
+        if needs_endpoint_step(user_input[CONF_REGION]):
             return await self.async_step_endpoint()
         return await self._async_check_account()
 
@@ -202,7 +103,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the workspace ID or the custom URL, as the chosen region needs."""
         if user_input is None:
-            return self._endpoint_form({})
+            return await self._endpoint_form({})
         # A field left empty is absent from the input: it must not keep an earlier value.
         self._account = {
             key: value
@@ -211,18 +112,24 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         } | user_input
         return await self._async_check_account()
 
+    async def async_step_workspace(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the workspace ID of a workspace-domain region."""
+        return await self.async_step_endpoint(user_input)
+
     async def _async_check_account(self) -> ConfigFlowResult:
         """Prove the account; show the errors on the form whose fields are at fault."""
-        data = _account_data(self._account)
+        data = account_data(self._account)
         reconfiguring = self.source == SOURCE_RECONFIGURE
-        model = _recognizer_model(self._get_reconfigure_entry()) if reconfiguring else None
-        endpoint, errors = await _validate_account(self.hass, data, model)
-        errors = _account_errors(errors)
+        model = recognizer_model(self._get_reconfigure_entry()) if reconfiguring else None
+        endpoint, errors = await validate_account(self.hass, data, model)
+        errors = account_errors(errors)
         if errors or endpoint is None:
-            if _needs_endpoint_step(data[CONF_REGION]) and (
-                errors.keys() & _ENDPOINT_ERRORS or errors.get("base") == "cannot_connect"
+            if needs_endpoint_step(data[CONF_REGION]) and (
+                errors.keys() & ENDPOINT_ERRORS or errors.get("base") == "cannot_connect"
             ):
-                return self._endpoint_form(errors)
+                return await self._endpoint_form(errors)
             step_id = "reconfigure" if reconfiguring else "user"
             return self._account_form(step_id, self._account, errors)
         if reconfiguring:
@@ -232,7 +139,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             return self._async_update_and_abort(
                 entry,
                 unique_id=account_unique_id(data[CONF_API_KEY]),
-                title=await _account_title(self.hass, endpoint),
+                title=await account_title(self.hass, endpoint),
                 data=data,
             )
         self._account = data
@@ -244,17 +151,20 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(_account_schema(), suggested),
+            data_schema=self.add_suggested_values_to_schema(account_schema(), suggested),
             errors=errors,
         )
 
-    def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        schema = _endpoint_schema(self._account[CONF_REGION])
+    async def _endpoint_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        """Show the workspace form (workspace domains) or the custom endpoint's form."""
+        region = Region(self._account[CONF_REGION])
+        schema = endpoint_schema(region)
         assert schema is not None  # only regions that need it come here
         return self.async_show_form(
-            step_id="endpoint",
+            step_id="endpoint" if region is Region.CUSTOM else "workspace",
             data_schema=self.add_suggested_values_to_schema(schema, self._account),
             errors=errors,
+            description_placeholders={"region": await region_name(self.hass, region)},
         )
 
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -267,8 +177,14 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 model, errors = await validate_model_form(client, user_input)
             if not errors:
                 self._model = model
+                self._auto_language = bool(user_input.get(CONF_AUTO_LANGUAGE, False))
                 return await self.async_step_settings()
-        schema = vol.Schema(model_fields(self._endpoint.deployments))
+        schema = vol.Schema(
+            {
+                **model_fields(self._endpoint),
+                vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
+            }
+        )
         return self.async_show_form(
             step_id="model",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
@@ -281,15 +197,28 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the first engine's settings (languages, end of speech, hotwords), then save."""
         model = model_info(self._model)
         schema = settings_schema(model, self._endpoint.region)
-        if user_input is None and schema.schema:
-            return self.async_show_form(
-                step_id="settings",
-                data_schema=schema,
-                description_placeholders={"model": model.name},
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            errors, placeholders = check_settings(
+                model, self._endpoint.region, user_input, getattr(self, "_warned", None)
             )
-        recognizer = default_recognizer(self._model) | (user_input or {})
+            if CONF_HOTWORDS in errors:  # shown now: the same text again is saved as it is
+                self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+        if (user_input is None or errors) and schema.schema:
+            return self.async_show_form(
+                step_id=settings_step_id(model),
+                data_schema=self.add_suggested_values_to_schema(schema, user_input),
+                errors=errors,
+                description_placeholders={"model": model.name, **placeholders},
+            )
+        recognizer = (
+            default_recognizer(self._model)
+            | {CONF_AUTO_LANGUAGE: self._auto_language}
+            | (user_input or {})
+        )
         return self.async_create_entry(
-            title=await _account_title(self.hass, self._endpoint),
+            title=await account_title(self.hass, self._endpoint),
             data=self._account,
             subentries=[
                 {
@@ -300,6 +229,12 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             ],
         )
+
+    async def async_step_context_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show a Qwen3 first engine's settings (context text instead of hotwords)."""
+        return await self.async_step_settings(user_input)
 
     async def async_step_reauth(
         self,
@@ -316,8 +251,11 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY]}
-            _, errors = await _validate_account(self.hass, data, _recognizer_model(entry))
-            errors = _account_errors(errors)
+            _, errors = await validate_account(self.hass, data, recognizer_model(entry))
+            errors = account_errors(errors)
+            if errors.get("base") == "invalid_auth":
+                # The form has no region to check: the entry's is named instead.
+                errors = {"base": "reauth_invalid_auth"}
             if not errors:
                 if (result := self._abort_if_other_account(entry, data)) is not None:
                     return result
@@ -326,9 +264,12 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_REAUTH_SCHEMA,
+            data_schema=self.add_suggested_values_to_schema(REAUTH_SCHEMA, user_input),
             errors=errors,
-            description_placeholders={"title": entry.title},
+            description_placeholders={
+                "title": entry.title,
+                "region": await region_name(self.hass, Region(entry.data[CONF_REGION])),
+            },
         )
 
     async def async_step_reconfigure(
@@ -340,7 +281,7 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             return self._account_form("reconfigure", entry.data, {})
         # The workspace ID and URL already saved are offered again on the endpoint form.
         self._account = {**entry.data, **user_input}
-        if _needs_endpoint_step(user_input[CONF_REGION]):
+        if needs_endpoint_step(user_input[CONF_REGION]):
             return await self.async_step_endpoint()
         return await self._async_check_account()
 
@@ -391,10 +332,3 @@ class DashScopeConfigFlow(ConfigFlow, domain=DOMAIN):
             if other.entry_id != entry.entry_id and other.unique_id == unique_id:
                 return self.async_abort(reason="already_configured")
         return None
-
-
-def _account_errors(errors: dict[str, str]) -> dict[str, str]:
-    """Map a model error to the form without a model field: the recognizer's model is at fault."""
-    if errors.get(CONF_MODEL) == "model_not_available":
-        return {"base": "recognizer_model_not_available"}
-    return errors

@@ -19,7 +19,7 @@ def recognizer_device(subentry: ConfigSubentry) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         name=subentry.title,
-        manufacturer="Alibaba Cloud Model Studio",
+        manufacturer="Alibaba Cloud 阿里云",
         model=str(subentry.data[CONF_MODEL]),
         entry_type=DeviceEntryType.SERVICE,
     )

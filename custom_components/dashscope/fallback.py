@@ -37,10 +37,10 @@ from .client import (
     DashScopeError,
     DashScopeNoSpeechError,
     DashScopeTimeoutError,
-    RecognitionSession,
     RetryPolicy,
     UnsupportedAudioError,
 )
+from .client.utterance import GiveUp
 from .const import LOGGER
 
 DEFAULT_KEEP_SECONDS = RetryPolicy().replay_seconds  # the replay's cap; the entity passes its own
@@ -187,37 +187,21 @@ class UtteranceAudio:
             await self._changed.wait()
 
 
-async def async_start_or_give_up(session: RecognitionSession, audio: UtteranceAudio) -> None:
-    """Enter `session`; give up if its task has not started `START_GRACE` after the speech.
+def stalled_start(audio: UtteranceAudio) -> GiveUp:
+    """Return when a task still starting is given up: `START_GRACE` after the end of speech.
 
     The fallback already has the utterance, so a stalled start is not waited out to the
-    account's start timeout. Raises the session's own error, or `DashScopeTimeoutError`.
+    account's start timeout (`Utterance.transcripts`' `give_up_start`).
     """
 
-    async def speech_over_and_grace() -> None:
+    async def speech_over_and_grace() -> DashScopeError:
         await audio.speech_ended.wait()
         await asyncio.sleep(START_GRACE)
-
-    enter = asyncio.create_task(session.__aenter__(), name="dashscope session start")
-    watch = asyncio.create_task(speech_over_and_grace(), name="dashscope start watch")
-    try:
-        await asyncio.wait({enter, watch}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watch.cancel()
-        if not enter.done():
-            enter.cancel()  # the session closes itself
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
-    if enter.cancelled() or not enter.done():
-        with contextlib.suppress(asyncio.CancelledError):
-            await enter
-        await session.close()  # had it started in the meantime, it is given up all the same
-        error = DashScopeTimeoutError(
+        return DashScopeTimeoutError(
             f"The recognition had not started {START_GRACE:g} s after the end of speech"
         )
-        session.record_failure(error)
-        raise error
-    enter.result()
+
+    return speech_over_and_grace
 
 
 def pcm_end_of_speech(metadata: SpeechMetadata, silence_ms: int | None) -> LocalEndOfSpeech | None:

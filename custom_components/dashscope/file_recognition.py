@@ -10,7 +10,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from .client import AudioSpec, DashScopeError, Endpointing
+from .client import AudioSpec
 from .client.files import AudioFile, paced
 from .outcome import async_recognition_done, start_recognition
 from .recognizer import Recognizer
@@ -39,28 +39,20 @@ async def recognize_file(
         container = "ogg" if audio_file.format in ("opus", "speex") else "file"
         spec = AudioSpec(container, audio_file.format, model.preferred_sample_rate)
     audio = recognizer.audio_input(spec)
-    session = start_recognition(runtime, recognizer, language, audio, whole_file=True)
-    error: DashScopeError | None = None
-    try:
-        async with session:
-            stream = paced(audio_file.data, audio_file.duration, speed)
-            async for _ in session.stream(stream, audio, Endpointing()):
-                pass
-    except DashScopeError as err:
-        error = err
+    utterance = start_recognition(runtime, recognizer, language, audio, whole_file=True)
+    outcome = await utterance.run(paced(audio_file.data, audio_file.duration, speed))
     record = async_recognition_done(
         hass,
         runtime,
         recognizer,
-        session,
-        error,
+        outcome,
         entity_id=entity_id,
         language=language,
         publish=False,
     )
-    if error is not None:
-        raise error
-    transcript = session.transcript
+    if outcome.error is not None:
+        raise outcome.error
+    transcript = outcome.transcript
     duration = audio_file.duration
     if duration is None and transcript.sentences:
         duration = (transcript.sentences[-1].end_time or 0) / 1000
@@ -68,5 +60,5 @@ async def recognize_file(
         "text": record.text,
         "sentences": [dict(row) for row in record.sentences],
         "duration": duration,
-        "task_id": session.task_id,
+        "task_id": outcome.stats.task_id,
     }

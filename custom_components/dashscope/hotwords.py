@@ -3,9 +3,10 @@
 How a model is biased is the catalog's answer (`ModelInfo.bias`). Vocabulary models (Fun-ASR,
 Paraformer v2): one vocabulary per recognizer, created through the customization API under a
 prefix unique to this installation, targeted at the recognizer's model; its id is stored so
-that it is used (and later updated or deleted) across restarts. Context models (Qwen3): the
-same phrases and names become the session's context text, built here (nothing is uploaded)
-and rebuilt when the names change. Either reaches a recognition as a `Biasing` (`biasing`).
+that it is used (and later updated or deleted) across restarts. Context models: the same
+phrases and names become Qwen3's session context text, or the word lists of run-task's
+`input.context` (Fun-ASR, Qwen-Audio) within its limits, built here (nothing is uploaded) and
+rebuilt when the names change. Either reaches a recognition as a `Biasing` (`biasing`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ from .client import (
     Region,
     VocabularyClient,
     build_context,
+    build_context_messages,
     build_vocabulary,
     parse_phrases,
 )
-from .client.catalog import Bias
+from .client.catalog import CONTEXT_MESSAGES, CONTEXT_TURN_CHARACTERS, Bias
 from .const import (
     CONF_REGION,
     DOMAIN,
@@ -124,6 +126,7 @@ class HotwordManager:
         self._vocabularies: dict[str, StoredVocabulary] = {}
         self._recognizers = recognizers
         self._contexts: dict[str, str] = {}  # built on first use, dropped on each sync
+        self._context_messages: dict[str, tuple[str, ...]] = {}  # likewise
         self._lock = asyncio.Lock()
         self._debouncer = Debouncer(
             hass,
@@ -140,13 +143,17 @@ class HotwordManager:
     @callback
     def biasing(self, recognizer: Recognizer) -> Biasing:
         """Return what biases a recognizer's next recognition, as its model is biased."""
-        bias = recognizer.model.bias(self._region)
-        if bias is Bias.CONTEXT:
-            return Biasing(context=self.context(recognizer))
-        if bias is Bias.VOCABULARY:
-            vocabulary_id = self.vocabulary_id(recognizer.recognizer_id, recognizer.model.name)
-            return Biasing(vocabulary_id=vocabulary_id)
-        return NO_BIASING
+        model = recognizer.model
+        bias = model.bias(self._region)
+        if bias is Bias.NONE:
+            return NO_BIASING
+        vocabulary_id = (
+            self.vocabulary_id(recognizer.recognizer_id, model.name) if bias.vocabulary else None
+        )
+        # Context goes as the realtime protocol's text or as run-task's word lists.
+        context = self.context(recognizer) if bias.context and model.context_tokens else ""
+        lists = self.context_messages(recognizer) if bias.context and model.input_context else ()
+        return Biasing(vocabulary_id=vocabulary_id, context=context, context_messages=lists)
 
     @property
     def _region(self) -> Region:
@@ -165,6 +172,19 @@ class HotwordManager:
         if recognizer.recognizer_id not in self._contexts:
             self._contexts[recognizer.recognizer_id] = self._build_context(recognizer)
         return self._contexts[recognizer.recognizer_id]
+
+    @callback
+    def context_messages(self, recognizer: Recognizer) -> tuple[str, ...]:
+        """Return a recognizer's `input.context` word lists: its phrases, then the home's names."""
+        if recognizer.recognizer_id not in self._context_messages:
+            sources = _sources(recognizer, lambda: exposed_names(self._hass))
+            built = build_context_messages(CONTEXT_MESSAGES, CONTEXT_TURN_CHARACTERS, *sources)
+            for text, problem in built.skipped:
+                LOGGER.debug(
+                    "Context phrase %r of %s left out: %s", text, recognizer.title, problem
+                )
+            self._context_messages[recognizer.recognizer_id] = built.texts
+        return self._context_messages[recognizer.recognizer_id]
 
     def _build_context(self, recognizer: Recognizer) -> str:
         sources = _sources(recognizer, lambda: exposed_names(self._hass))
@@ -217,7 +237,7 @@ class HotwordManager:
         wanted: dict[str, tuple[str, list[Hotword]]] = {}
         for recognizer in self._recognizers.values():
             model = recognizer.model.name
-            if recognizer.model.bias(self._region) is not Bias.VOCABULARY:
+            if not recognizer.model.bias(self._region).vocabulary:
                 continue
             vocabulary = build_vocabulary(*_sources(recognizer, names))
             for text, problem in vocabulary.skipped:
@@ -230,6 +250,7 @@ class HotwordManager:
         """Create, update or delete vocabularies so that each recognizer has what it wants."""
         async with self._lock:
             self._contexts.clear()  # names may have changed: rebuilt on the next utterance
+            self._context_messages.clear()
             wanted = self._wanted()
             for subentry_id, stored in list(self._vocabularies.items()):
                 if subentry_id not in wanted or wanted[subentry_id][0] != stored["model"]:

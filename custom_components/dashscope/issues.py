@@ -35,17 +35,25 @@ def model_issue_id(recognizer_id: str) -> str:
 
 @callback
 def async_model_not_found(
-    hass: HomeAssistant, recognizer_id: str, model: str, endpoint: str
+    hass: HomeAssistant,
+    entry_id: str,
+    recognizer_id: str,
+    *,
+    model: str,
+    endpoint: str,
+    engine: str,
 ) -> None:
     """Say that the service does not offer a recognizer's model at its endpoint."""
     ir.async_create_issue(
         hass,
         DOMAIN,
         model_issue_id(recognizer_id),
-        is_fixable=False,
+        # Fixed by picking another model (repairs.py); gone when the engine's model changes.
+        is_fixable=True,
+        data={"entry_id": entry_id, "subentry_id": recognizer_id, "model": model},
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_MODEL_NOT_FOUND,
-        translation_placeholders={"model": model, "endpoint": endpoint},
+        translation_placeholders={"model": model, "endpoint": endpoint, "engine": engine},
     )
 
 

@@ -1,10 +1,11 @@
 """What follows a recognition, decided once for every caller (Assist and the actions).
 
-`start_recognition` opens a recognizer's session with the biasing its hotword sync holds;
-`async_recognition_done` turns what the client returned (the session, and the error if it
-failed) into what Home Assistant shows: the numbers diagnostics list, the repair or reauth a
-failure asks for, and the transcript automations receive. `async_service_failed` is the part
-of it for calls without a recognition session (the file transcription API).
+`start_recognition` prepares a recognizer's utterance with the biasing its hotword sync
+holds; `async_recognition_done` turns the outcome the client returned (transcript,
+statistics, the error if it failed) into what Home Assistant shows: the numbers diagnostics
+list, the repair or reauth a failure asks for, and the transcript automations receive.
+`async_service_failed` is the part of it for calls without a recognition (the file
+transcription API).
 
 It also counts what every recognition used (`usage.py`: the sensors and the budget), and,
 when DashScope could not answer and the engine's fallback did (`fallback.py`), makes the
@@ -27,8 +28,10 @@ from .client import (
     DashScopeError,
     DashScopeModelNotFoundError,
     DashScopeVocabularyMissingError,
-    RecognitionSession,
+    RecognitionOutcome,
+    Utterance,
 )
+from .client.prices import billed_audio_seconds
 from .const import LOGGER, OUTAGE_REPAIR_MINUTES
 from .fallback import FallbackAnswer, wants_fallback
 from .issues import (
@@ -54,8 +57,8 @@ def start_recognition(
     audio: AudioInput,
     *,
     whole_file: bool = False,
-) -> RecognitionSession:
-    """Return a recognition session of `recognizer`, biased by its phrases and names."""
+) -> Utterance:
+    """Return a recognition of `recognizer`, biased by its phrases and names."""
     biasing = runtime.hotwords.biasing(recognizer)
     return recognizer.recognition(language, audio, biasing, whole_file=whole_file)
 
@@ -72,8 +75,7 @@ def async_recognition_done(
     hass: HomeAssistant,
     runtime: DashScopeRuntimeData,
     recognizer: Recognizer,
-    session: RecognitionSession,
-    error: DashScopeError | None,
+    outcome: RecognitionOutcome,
     *,
     entity_id: str,
     language: str,
@@ -90,19 +92,19 @@ def async_recognition_done(
     meant for what people say. `fallback` is what the engine's fallback answered when
     DashScope could not: its text is the transcript then, and the record names it.
     """
-    runtime.recognitions.append(session.stats)
+    runtime.recognitions.append(outcome.stats)
     if (usage := runtime.usage.get(recognizer.recognizer_id)) is not None:
-        _count(usage, session, error, fallback)
+        _count(usage, outcome, fallback)
         async_check_budget(hass, recognizer.entry_id, runtime)
     record = TranscriptRecord.from_transcript(
-        session.transcript,
+        outcome.transcript,
         entity_id=entity_id,
         recognizer_id=recognizer.recognizer_id,
         language=language,
         model=recognizer.model.name,
-        audio_seconds=session.stats.audio_seconds,
+        audio_seconds=outcome.stats.audio_seconds,
     )
-    if error is not None:
+    if (error := outcome.error) is not None:
         return _async_failed(hass, runtime, recognizer, record, error, fallback, publish=publish)
     async_model_works(hass, recognizer.recognizer_id)
     async_billing_fine(hass, recognizer.entry_id)
@@ -164,9 +166,11 @@ def _async_failed(
     elif isinstance(error, DashScopeModelNotFoundError):
         async_model_not_found(
             hass,
+            recognizer.entry_id,
             recognizer.recognizer_id,
-            recognizer.model.name,
-            recognizer.client.endpoint.websocket_url,
+            model=recognizer.model.name,
+            endpoint=recognizer.client.endpoint.websocket_url,
+            engine=recognizer.title,
         )
     if fallback is not None and (usage := runtime.usage.get(recognizer.recognizer_id)):
         _async_outage(hass, recognizer, usage, error, fallback)
@@ -195,16 +199,13 @@ def _async_outage_over(hass: HomeAssistant, recognizer: Recognizer, usage: Engin
 
 
 def _count(
-    usage: EngineUsage,
-    session: RecognitionSession,
-    error: DashScopeError | None,
-    fallback: FallbackAnswer | None,
+    usage: EngineUsage, outcome: RecognitionOutcome, fallback: FallbackAnswer | None
 ) -> None:
     """Add one recognition to the engine's month: billed seconds, counts, latency."""
     usage.roll_over()
-    stats = session.stats
-    billed = session.transcript.billed_seconds
-    if error is not None:
+    stats = outcome.stats
+    billed = billed_audio_seconds(stats.billed_seconds, stats.tokens)
+    if outcome.error is not None:
         usage.audio_seconds += billed  # what the service said it billed before failing
         usage.failures += 1
         if fallback is not None and fallback.succeeded:
@@ -213,22 +214,22 @@ def _count(
         return
     usage.audio_seconds += billed or stats.audio_seconds or 0.0
     usage.recognitions += 1
-    if (latency := _latency_ms(session)) is not None:
+    if (latency := _latency_ms(outcome)) is not None:
         usage.last_latency_ms = latency
     usage.changed()
 
 
-def _latency_ms(session: RecognitionSession) -> float | None:
+def _latency_ms(outcome: RecognitionOutcome) -> float | None:
     """Return how long after the end of speech the transcript was there, in ms.
 
     When the caller ended the audio: from its end to the final result. When the service's
     end of speech ended it: the audio that had arrived after the last sentence's end, as
     audio arrives in real time.
     """
-    stats = session.stats
+    stats = outcome.stats
     if stats.finalize_seconds is not None:
         return round(stats.finalize_seconds * 1000, 1)
-    sentences = session.transcript.sentences
+    sentences = outcome.transcript.sentences
     if stats.audio_seconds is None or not sentences or sentences[-1].end_time is None:
         return None
     return round(max(0.0, stats.audio_seconds * 1000 - sentences[-1].end_time), 1)

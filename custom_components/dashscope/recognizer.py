@@ -21,8 +21,7 @@ from .client import (
     DashScopeClient,
     Endpointing,
     ModelInfo,
-    RecognitionParameters,
-    RecognitionSession,
+    Utterance,
     model_info,
 )
 from .client.parameters import PARAMETERS, Parameter, task_options
@@ -90,6 +89,7 @@ class Biasing:
 
     vocabulary_id: str | None = None  # Fun-ASR, Paraformer v2: the uploaded vocabulary
     context: str = ""  # Qwen3: the context text
+    context_messages: tuple[str, ...] = ()  # Fun-ASR, Qwen-Audio: `input.context` word lists
 
 
 NO_BIASING = Biasing()
@@ -142,19 +142,18 @@ class Recognizer:
             fallback=subentry.data.get(CONF_FALLBACK) or None,
         )
 
-    def parameters(
+    def recognition(
         self,
         language: str,
         audio: AudioInput,
         biasing: Biasing = NO_BIASING,
         *,
         whole_file: bool = False,
-    ) -> RecognitionParameters:
-        """Return the task parameters for an utterance: the caller's language first.
+    ) -> Utterance:
+        """Return the recognition of an utterance: the caller's language first, then `biasing`.
 
-        The realtime protocol's turns are the service's (its VAD) when the service ends the
-        utterance, and for a whole file (one manual turn holds at most 60 s); otherwise the
-        caller's stream ends the one turn.
+        A whole file is a recording (its end ends it); otherwise this engine's end-of-speech
+        policy holds.
         """
         model = self.model
         hints: tuple[str, ...] = ()
@@ -164,28 +163,14 @@ class Recognizer:
         vocabulary: tuple[tuple[str, str], ...] = ()
         if biasing.vocabulary_id and model.hotword_parameter is not None:  # its wire name
             vocabulary = ((model.hotword_parameter, biasing.vocabulary_id),)
-        return RecognitionParameters(
+        return self.client.recognize(
+            audio,
+            Endpointing.for_recording() if whole_file else self.endpointing,
             model=model.name,
-            sample_rate=audio.service_rate,
-            audio_format=audio.service_format,
             language_hints=hints,
             options=self.options + vocabulary,
-            protocol=model.protocol,
             context=biasing.context,  # set only for context models (`ModelInfo.bias`)
-            service_vad=whole_file or self.endpointing.on_service_end,
-        )
-
-    def recognition(
-        self,
-        language: str,
-        audio: AudioInput,
-        biasing: Biasing = NO_BIASING,
-        *,
-        whole_file: bool = False,
-    ) -> RecognitionSession:
-        """Return a recognition session with this recognizer's settings and `biasing`."""
-        return self.client.recognition(
-            self.parameters(language, audio, biasing, whole_file=whole_file)
+            context_messages=biasing.context_messages,  # run-task's `input.context`
         )
 
     @property

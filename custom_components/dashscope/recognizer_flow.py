@@ -1,93 +1,61 @@
-"""The recognizer subentry: a model, its language hints and its recognition settings."""
+"""The recognizer subentry: a model, its language hints and its recognition settings.
+
+The model form and its checks live here; the settings form in `settings_form.py`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    EntitySelector,
-    EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
-    TextSelectorConfig,
 )
 
 from .client import (
     DEFAULT_MODEL,
     DashScopeClient,
     DashScopeError,
-    Deployment,
-    ModelInfo,
-    Region,
+    Endpoint,
     model_info,
     models_for,
 )
-from .client.catalog import HintRule, hint_order
-from .client.parameters import PARAMETERS, ParameterSpec
-from .const import (
-    CONF_AUTO_LANGUAGE,
-    CONF_CUSTOM_MODEL,
-    CONF_END_OF_SPEECH,
-    CONF_EXPOSED_NAMES,
-    CONF_FALLBACK,
-    CONF_HOTWORDS,
-    CONF_LANGUAGE_HINTS,
-    CONF_MODEL,
-)
+from .const import CONF_AUTO_LANGUAGE, CONF_CUSTOM_MODEL, CONF_HOTWORDS, CONF_MODEL
 from .failures import form_errors
-from .hotwords import takes_phrases
-from .recognizer import END_OF_SPEECH_DEFAULT, recognizer_title
+from .recognizer import recognizer_subentries, recognizer_title
+from .settings_form import check_settings, settings_schema, settings_step_id
 from .validation import vol
 
 
-def _setting_selector(spec: ParameterSpec) -> BooleanSelector | NumberSelector:
-    """Return the form field of a recognition option, from the parameter table."""
-    if spec.kind == "bool":
-        return BooleanSelector()
-    # A box, not a slider: an option left empty shows as empty (the service's default).
-    config = NumberSelectorConfig(
-        step=spec.step if spec.step is not None else "any", mode=NumberSelectorMode.BOX
-    )
-    if spec.unit is not None:
-        config["unit_of_measurement"] = spec.unit
-    if spec.default is None:
-        # No min/max on the field: with both, a frontend may draw a slider whose knob sits at
-        # the minimum, a value that looks set. The range is checked by the schema instead.
-        return NumberSelector(config)
-    if spec.minimum is not None:
-        config["min"] = spec.minimum
-    if spec.maximum is not None:
-        config["max"] = spec.maximum
-    return NumberSelector(config)
+def served_models(endpoint: Endpoint) -> list[str]:
+    """Return the models an endpoint serves: its deployments', of the protocols it reaches."""
+    return [
+        model.name for model in models_for(endpoint.deployments) if endpoint.serves(model.protocol)
+    ]
 
 
-def _setting_field(spec: ParameterSpec) -> Any:
-    """Return the validator of a recognition option: its selector, and its range if unset."""
-    selector = _setting_selector(spec)
-    if spec.default is None and (spec.minimum is not None or spec.maximum is not None):
-        return vol.All(selector, vol.Range(min=spec.minimum, max=spec.maximum))
-    return selector
-
-
-def model_fields(deployments: frozenset[Deployment]) -> dict[vol.Marker, Any]:
-    """Return the model picker (labelled, the deployments' models) and a box for another name.
+def model_fields(endpoint: Endpoint) -> dict[vol.Marker, Any]:
+    """Return the model picker (labelled, the endpoint's models) and a box for another name.
 
     The picker takes no typed value: the frontend would complete a typed newer name to a
     listed one. A name typed in the box is used as it is (`validate_model_form`).
     """
+    models = served_models(endpoint)
+    default = DEFAULT_MODEL if DEFAULT_MODEL in models else models[0]
     return {
-        vol.Required(CONF_MODEL, default=DEFAULT_MODEL): SelectSelector(
+        vol.Required(CONF_MODEL, default=default): SelectSelector(
             SelectSelectorConfig(
-                options=[model.name for model in models_for(deployments)],
+                options=models,
                 translation_key="model",
                 mode=SelectSelectorMode.DROPDOWN,
             )
@@ -111,59 +79,42 @@ async def validate_model_form(
     return model, errors
 
 
-def model_suggestion(model: str, deployments: frozenset[Deployment]) -> dict[str, str]:
+def model_suggestion(model: str, endpoint: Endpoint) -> dict[str, str]:
     """Return a model form's suggested values for `model`: picked if listed, else typed."""
-    if model in {info.name for info in models_for(deployments)}:
+    models = served_models(endpoint)
+    if model in models:
         return {CONF_MODEL: model}
-    return {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: model}
+    return {
+        CONF_MODEL: DEFAULT_MODEL if DEFAULT_MODEL in models else models[0],
+        CONF_CUSTOM_MODEL: model,
+    }
 
 
-def _hints_selector(model: ModelInfo) -> SelectSelector:
-    """Return the extra language hints a model takes, common languages first."""
-    codes = hint_order(model.languages)
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[SelectOptionDict(value=code, label=code) for code in codes],
-            multiple=True,
-            mode=SelectSelectorMode.DROPDOWN,
-            translation_key="language_hint",
-        )
-    )
-
-
-def _recognizer_schema(deployments: frozenset[Deployment]) -> vol.Schema:
+def _recognizer_schema(endpoint: Endpoint) -> vol.Schema:
     return vol.Schema(
         {
-            **model_fields(deployments),
+            **model_fields(endpoint),
             vol.Optional(CONF_AUTO_LANGUAGE, default=False): BooleanSelector(),
         }
     )
 
 
-def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
-    """Return the settings form: only what this model accepts."""
-    fields: dict[vol.Marker, Any] = {}
-    if model.hint_rule is HintRule.ALL:
-        # Only these models use more than the pipeline's language: elsewhere the field does nothing.
-        fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
-    fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
-    if takes_phrases(model, region):
-        fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
-            TextSelectorConfig(multiline=True)
-        )
-        fields[vol.Optional(CONF_EXPOSED_NAMES, default=False)] = BooleanSelector()
-    for spec in PARAMETERS:
-        if not spec.setting or spec.parameter not in model.parameters:
-            continue
-        key = (
-            vol.Optional(spec.parameter.value)
-            if spec.default is None
-            else vol.Optional(spec.parameter.value, default=spec.default)
-        )
-        fields[key] = _setting_field(spec)
-    # Any other speech-to-text engine answers when DashScope cannot (fallback.py).
-    fields[vol.Optional(CONF_FALLBACK)] = EntitySelector(EntitySelectorConfig(domain="stt"))
-    return vol.Schema(fields)
+def distinct_title(entry: ConfigEntry, data: Mapping[str, Any], own: str | None = None) -> str:
+    """Return an engine's title, told apart from the account's other engines (`own`: itself).
+
+    Engines with the same model and hints would share a name in the assistant's engine list:
+    what differs is added ("(auto)" for one that detects the language), else a number.
+    """
+    title = recognizer_title(data)
+    taken = {sub.title for sub in recognizer_subentries(entry) if sub.subentry_id != own}
+    if title not in taken:
+        return title
+    if data.get(CONF_AUTO_LANGUAGE) and f"{title} (auto)" not in taken:
+        return f"{title} (auto)"
+    number = 2
+    while f"{title} {number}" in taken:
+        number += 1
+    return f"{title} {number}"
 
 
 async def validate_recognition(client: DashScopeClient, model: str) -> dict[str, str]:
@@ -171,6 +122,9 @@ async def validate_recognition(client: DashScopeClient, model: str) -> dict[str,
     info = model_info(model)
     if not info.deployments & client.endpoint.deployments:
         return {CONF_MODEL: "model_not_available"}
+    if not client.endpoint.serves(info.protocol):
+        # A custom URL naming the realtime API: an inference model would fail as `unknown`.
+        return {CONF_MODEL: "model_other_protocol"}
     try:
         await client.validate(model, info.preferred_sample_rate)
     except DashScopeError as err:
@@ -182,6 +136,7 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
     """Add or change a recognizer: model and languages, then its settings."""
 
     _recognizer: dict[str, Any]
+    _warned: str  # the hotwords last shown with what saving would change
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a recognizer."""
@@ -201,7 +156,6 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(reason="entry_not_loaded")
         client: DashScopeClient = entry.runtime_data.client
         errors: dict[str, str] = {}
-        deployments = client.endpoint.deployments
         if user_input is not None:
             model, errors = await validate_model_form(client, user_input)
             if not errors:
@@ -213,11 +167,11 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
         suggested = user_input
         if suggested is None and self.source == "reconfigure":
             data = dict(self._get_reconfigure_subentry().data)
-            suggested = data | model_suggestion(str(data[CONF_MODEL]), deployments)
+            suggested = data | model_suggestion(str(data[CONF_MODEL]), client.endpoint)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _recognizer_schema(deployments), suggested
+                _recognizer_schema(client.endpoint), suggested
             ),
             errors=errors,
         )
@@ -225,13 +179,22 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Ask for the settings the chosen model supports."""
+        """Ask for the settings the chosen model supports; say what saving would change."""
         model = model_info(self._recognizer[CONF_MODEL])
         region = self._get_entry().runtime_data.client.endpoint.region
         schema = settings_schema(model, region)
-        if user_input is not None or not schema.schema:
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            errors, placeholders = check_settings(
+                model, region, user_input, getattr(self, "_warned", None)
+            )
+            if CONF_HOTWORDS in errors:  # shown now: the same text again is saved as it is
+                self._warned = str(user_input.get(CONF_HOTWORDS) or "")
+        if (user_input is not None and not errors) or not schema.schema:
             data = {**self._recognizer, **(user_input or {})}
-            title = recognizer_title(data)
+            own = None if self.source == "user" else self._get_reconfigure_subentry().subentry_id
+            title = distinct_title(self._get_entry(), data, own)
             if self.source == "user":
                 return self.async_create_entry(title=title, data=data)
             # Updated here and aborted with our own reason: from 2026.10 async_update_and_abort
@@ -240,11 +203,18 @@ class RecognizerSubentryFlow(ConfigSubentryFlow):
                 self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
             )
             return self.async_abort(reason="reconfigure_successful")
-        suggested: Mapping[str, Any] | None = None
-        if self.source == "reconfigure":
+        suggested: Mapping[str, Any] | None = user_input
+        if suggested is None and self.source == "reconfigure":
             suggested = self._get_reconfigure_subentry().data
         return self.async_show_form(
-            step_id="settings",
+            step_id=settings_step_id(model),
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            description_placeholders={"model": model.name},
+            errors=errors,
+            description_placeholders={"model": model.name, **placeholders},
         )
+
+    async def async_step_context_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for a Qwen3 engine's settings (context text instead of hotwords)."""
+        return await self.async_step_settings(user_input)

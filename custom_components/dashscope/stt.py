@@ -31,9 +31,9 @@ from .fallback import (
     FallbackAnswer,
     UtteranceAudio,
     async_fallback,
-    async_start_or_give_up,
     bytes_per_second,
     pcm_end_of_speech,
+    stalled_start,
     wants_fallback,
 )
 from .outcome import async_fallback_answered, async_recognition_done, start_recognition
@@ -245,30 +245,22 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             return
         recognizer = self._recognizer
         language = str(metadata.language)
-        session = start_recognition(self._runtime, recognizer, language, audio)
-        error: DashScopeError | None = None
-        try:
-            if kept is None:
-                await session.__aenter__()
-            else:
-                await async_start_or_give_up(session, kept)
-            try:
-                shown = None
-                async for transcript in session.stream(stream, audio, recognizer.endpointing):
-                    if transcript.text != shown:  # a sentence ending may not change the text
-                        shown = transcript.text
-                        yield shown
-            finally:
-                await session.close()  # what leaving `async with session` does
-        except DashScopeError as err:
+        utterance = start_recognition(self._runtime, recognizer, language, audio)
+        give_up = None if kept is None else stalled_start(kept)
+        shown = None
+        async for transcript in utterance.transcripts(stream, give_up_start=give_up):
+            if transcript.text != shown:  # a sentence ending may not change the text
+                shown = transcript.text
+                yield shown
+        outcome = utterance.outcome
+        if (error := outcome.error) is not None:
             # With a fallback, an outage is logged once (outcome.py), not per command.
-            (LOGGER.debug if kept is not None and wants_fallback(err) else LOGGER.error)(
+            (LOGGER.debug if kept is not None and wants_fallback(error) else LOGGER.error)(
                 "Speech recognition with %s failed after %.1f s: %s",
                 recognizer.model.name,
                 time.monotonic() - started,
-                err,
+                outcome.error,
             )
-            error = err
         answer = None
         if error is not None and kept is not None and kept.error is None and wants_fallback(error):
             answer = await self._ask_fallback(metadata, kept)
@@ -276,8 +268,7 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             self.hass,
             self._runtime,
             recognizer,
-            session,
-            error,
+            outcome,
             entity_id=self.entity_id,
             language=language,
             publish=True,
@@ -288,8 +279,8 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             return
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
-            session.task_id,
-            session.audio_bytes,
+            outcome.stats.task_id,
+            outcome.audio_bytes,
             time.monotonic() - started,
         )
         yield SpeechResult(record.text, SpeechResultState.SUCCESS)

@@ -30,6 +30,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.automation import move_top_level_schema_fields_to_options
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.trigger import Trigger, TriggerActionRunner, TriggerConfig
 from homeassistant.helpers.typing import ConfigType
 
@@ -78,6 +79,31 @@ def _valid_phrases(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _bad_regex(config: ConfigType) -> tuple[str, re.error] | None:
+    """Return the first phrase of a regex trigger that does not compile, and why."""
+    options = config.get(CONF_OPTIONS)
+    if not isinstance(options, dict) or options.get(CONF_MATCH) != MATCH_REGEX:
+        return None
+    phrases = options.get(CONF_PHRASES)
+    for phrase in phrases if isinstance(phrases, list) else [phrases]:
+        try:
+            re.compile(str(phrase))
+        except re.error as err:
+            return str(phrase), err
+    return None
+
+
+async def _regex_message(hass: HomeAssistant, phrase: str, error: re.error) -> str:
+    """Return the invalid-regex message in the home's language (English if it has none)."""
+    key = f"component.{DOMAIN}.exceptions.invalid_regex.message"
+    for language in (hass.config.language, "en"):
+        translations = await async_get_translations(hass, language, "exceptions", [DOMAIN])
+        if key in translations:
+            position = (error.pos or 0) + 1
+            return translations[key].format(phrase=phrase, position=position)
+    return f"invalid regular expression {phrase!r}: {error}"  # pragma: no cover - en ships
+
+
 _OPTIONS_FIELDS: Final[dict[Any, Any]] = {
     vol.Required(CONF_PHRASES): vol.All(cv.ensure_list, [cv.string]),
     vol.Optional(CONF_MATCH, default=MATCH_EXACT): vol.In(MATCH_MODES),
@@ -115,11 +141,23 @@ class PhraseTrigger(Trigger):
     @classmethod
     async def async_validate_config(
         cls,
-        hass: HomeAssistant,  # noqa: ARG003 - the Trigger signature
+        hass: HomeAssistant,
         config: ConfigType,
     ) -> ConfigType:
-        """Validate the options: phrases, match mode and the optional recognizers."""
-        return cast("ConfigType", _CONFIG_SCHEMA(config))
+        """Validate the options: phrases, match mode and the optional recognizers.
+
+        An invalid regular expression is refused in the home's language, with where it breaks
+        (the automation editor shows the message as it is).
+        """
+        try:
+            return cast("ConfigType", _CONFIG_SCHEMA(config))
+        except vol.Invalid as err:
+            if (bad := _bad_regex(config)) is None:
+                raise
+            phrase, error = bad
+            raise vol.Invalid(
+                await _regex_message(hass, phrase, error), path=[CONF_OPTIONS, CONF_PHRASES]
+            ) from err
 
     def __init__(self, hass: HomeAssistant, config: TriggerConfig) -> None:
         """Keep the validated options."""

@@ -160,7 +160,8 @@ const handlers = {
   async account(page, screen, file) {
     const result = await expectStep(page, screen);
     await waitForTitle(page, screen);
-    await field(page, result, "api_key").locator("input").fill(job.apiKey);
+    // A key the service refuses first: "account-error" shows what a person then sees.
+    await field(page, result, "api_key").locator("input").fill(job.wrongKey);
     await pick(page, result, "region", job.region);
     await settle(page);
     await shootDialog(page, DIALOG, file);
@@ -173,6 +174,77 @@ const handlers = {
     await settle(page);
     await shootDialog(page, DIALOG, file);
     await submit(page);
+  },
+  async "account-error"(page, screen, file) {
+    const result = await nextResult(page, screen);
+    if (result.type !== "form" || result.step_id !== screen.step || result.errors?.base !== "invalid_auth") {
+      throw new ScreenError(`screen ${screen.name}: expected the refused key on the account form, got ${describe(result)}`);
+    }
+    await waitForTitle(page, screen);
+    await page.locator(`${DIALOG} ha-alert`).first().waitFor({ timeout: TIMEOUT });
+    await settle(page);
+    await shootDialog(page, DIALOG, file);
+    await field(page, result, "api_key").locator("input").fill(job.apiKey);
+    await submit(page);
+    // The URL typed before comes back filled in: submitted as it is.
+    const again = await nextResult(page, screen);
+    if (again.type !== "form" || again.step_id !== "endpoint") {
+      throw new ScreenError(`screen ${screen.name}: expected the endpoint form again, got ${describe(again)}`);
+    }
+    await page.waitForTimeout(300);
+    const kept = await field(page, again, "url").locator("input").inputValue();
+    if (kept !== job.serverUrl) {
+      throw new ScreenError(`screen ${screen.name}: the URL was not kept (${JSON.stringify(kept)})`);
+    }
+    await submit(page);
+  },
+  async workspace(page, screen, file) {
+    await page.goto(`${job.url}/config/integrations/dashboard`);
+    await page.locator('ha-button[slot="fab"]').click({ timeout: TIMEOUT });
+    await page.locator("dialog-add-integration input").fill(job.search);
+    await page.locator("dialog-add-integration ha-integration-list-item").first().click();
+    const account = await nextResult(page, screen);
+    if (account.type !== "form" || account.step_id !== "user") {
+      throw new ScreenError(`screen ${screen.name}: expected the account form, got ${describe(account)}`);
+    }
+    // Another key: the one set up already would end the flow as "already configured".
+    await field(page, account, "api_key").locator("input").fill(job.wrongKey);
+    await pick(page, account, "region", job.workspaceRegion);
+    await submit(page);
+    await expectStep(page, screen);
+    await waitForTitle(page, screen);
+    await settle(page);
+    await shootDialog(page, DIALOG, file);
+    await page.keyboard.press("Escape");
+    await page.locator(`${DIALOG} dialog`).waitFor({ state: "detached", timeout: TIMEOUT }).catch(() => {});
+  },
+  async reauth(page, screen, file) {
+    // Home Assistant started the re-authentication of the seeded account whose key is refused.
+    await page.goto(`${job.url}/config/integrations/dashboard`);
+    const card = page.locator("ha-config-flow-card", { hasText: job.revokedTitle }).first();
+    await card.waitFor({ timeout: TIMEOUT }).catch(() => {
+      throw new ScreenError(`screen ${screen.name}: no re-authentication card for "${job.revokedTitle}"`);
+    });
+    await card.locator("ha-button").first().click();
+    await waitForTitle(page, screen);
+    await settle(page);
+    await shootDialog(page, DIALOG, file);
+    await page.keyboard.press("Escape");
+    await page.locator(`${DIALOG} dialog`).waitFor({ state: "detached", timeout: TIMEOUT }).catch(() => {});
+  },
+  async repair(page, screen, file) {
+    // The seeded engine's model is gone (a recognition failed at start): its repair's Fix.
+    await page.goto(`${job.url}/config/repairs`);
+    const issue = page.getByText(job.goneModel).first();
+    await issue.waitFor({ timeout: TIMEOUT }).catch(() => {
+      throw new ScreenError(`screen ${screen.name}: no repair naming ${job.goneModel}`);
+    });
+    await issue.click();
+    await waitForTitle(page, screen);
+    await settle(page);
+    await shootDialog(page, DIALOG, file);
+    await page.keyboard.press("Escape");
+    await page.locator(`${DIALOG} dialog`).waitFor({ state: "detached", timeout: TIMEOUT }).catch(() => {});
   },
   async model(page, screen, file) {
     await expectStep(page, screen);
@@ -214,6 +286,12 @@ const handlers = {
     await page.screenshot({ path: file, animations: "disabled" });
     await page.setViewportSize(size);
     await button.click();
+    // With more than one account (the seeded ones), Home Assistant asks for which one.
+    const host = new URL(job.serverUrl).host;
+    const choice = page.locator("dialog-pick-config-entry").getByText(host).first();
+    if (await choice.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+      await choice.click();
+    }
   },
   async engine(page, screen, file) {
     const result = await expectStep(page, screen);
@@ -240,7 +318,7 @@ const handlers = {
   async "trigger-search"(page, screen, file) {
     await page.goto(`${job.url}/config/automation/edit/new`);
     await page.locator("ha-automation-trigger ha-button").first().click({ timeout: TIMEOUT });
-    await page.locator("add-automation-element-dialog input").fill(job.search);
+    await page.locator("add-automation-element-dialog input").fill(job.triggerSearch);
     const item = page.locator("add-automation-element-dialog ha-list-item-button", {
       hasText: job.triggerName,
     });

@@ -29,6 +29,15 @@ API_KEY = "sk-0123456789abcdef0123456789abcdef"
 USERNAME = "screenshots"
 PASSWORD = "screenshots-password"  # a throwaway instance on 127.0.0.1
 STARTUP_SECONDS = 120
+# Two accounts already there when Home Assistant starts, for the pictures of what goes wrong:
+# one whose key the service refuses (re-authentication) and one whose engine names a model the
+# service cannot find (the repair, once a recognition has failed).
+REVOKED_KEY = "sk-revoked0000000000000000000000000"
+GONE_MODEL = "fun-asr-realtime-2099-01-01"
+SEEDED_TITLES = {
+    "en": ("DashScope Custom endpoint (old key)", "DashScope Custom endpoint (old model)"),
+    "zh-Hans": ("DashScope 自定义端点 旧 Key", "DashScope 自定义端点 旧模型"),
+}
 # The home each run shows: its language, country, and the user's name.
 HOMES = {
     "en": {"country": "US", "name": "Home", "user": "Alex"},
@@ -90,6 +99,7 @@ class Live:
             CONFIGURATION.format(name=home["name"], port=port), "utf-8"
         )
         (config / "automations.yaml").write_text("[]\n", "utf-8")
+        _seed_accounts(config, language, f"ws://127.0.0.1:{server_port}/api-ws/v1/inference")
         live = cls(
             language,
             config,
@@ -123,6 +133,7 @@ class Live:
         )
         try:
             asyncio.run(live._onboard())
+            asyncio.run(live._fail_a_recognition())
         except BaseException:
             live.stop()
             raise
@@ -244,6 +255,35 @@ class Live:
             "clientId": client_id,
         }
 
+    async def _fail_a_recognition(self) -> None:
+        """Speak to the seeded engine whose model is gone, so that its repair is raised."""
+        headers = {"Authorization": f"Bearer {self.tokens['access_token']}"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.get(f"{self.url}/api/states") as response:
+                states = await response.json()
+            [entity_id] = [
+                state["entity_id"]
+                for state in states
+                if state["entity_id"].startswith("stt.")
+                and GONE_MODEL.replace("-", "_") in state["entity_id"]
+            ]
+            silence = bytes(3200)
+            wav = (
+                b"RIFF" + (36 + len(silence)).to_bytes(4, "little") + b"WAVEfmt "
+                + (16).to_bytes(4, "little") + (1).to_bytes(2, "little")
+                + (1).to_bytes(2, "little") + (16000).to_bytes(4, "little")
+                + (32000).to_bytes(4, "little") + (2).to_bytes(2, "little")
+                + (16).to_bytes(2, "little") + b"data" + len(silence).to_bytes(4, "little")
+                + silence
+            )  # fmt: skip
+            speech = (
+                "format=wav; codec=pcm; sample_rate=16000; bit_rate=16; channel=1; language=zh-CN"
+            )
+            async with http.post(
+                f"{self.url}/api/stt/{entity_id}", data=wav, headers={"X-Speech-Content": speech}
+            ) as response:
+                await response.read()  # the recognition fails: that is the point
+
     async def _wait_until_up(self, http: aiohttp.ClientSession) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -258,6 +298,54 @@ class Live:
                 pass
             await asyncio.sleep(0.5)
         raise RuntimeError(f"Home Assistant did not come up in {STARTUP_SECONDS} s:\n{self.tail()}")
+
+
+def _seed_accounts(config: Path, language: str, server_url: str) -> None:
+    """Write the two accounts of `SEEDED_TITLES` into the config dir before the first start."""
+    revoked, gone = SEEDED_TITLES[language]
+
+    def account(number: int, title: str, key: str, model: str) -> dict[str, Any]:
+        return {
+            "entry_id": f"seeded{number:026d}",
+            "domain": "dashscope",
+            "title": title,
+            "data": {"api_key": key, "region": "custom", "url": server_url},
+            "options": {},
+            "source": "user",
+            "version": 1,
+            "minor_version": 1,
+            "unique_id": f"seeded-{number}",
+            "disabled_by": None,
+            "pref_disable_new_entities": False,
+            "pref_disable_polling": False,
+            "subentries": [
+                {
+                    "subentry_id": f"seededengine{number:020d}",
+                    "subentry_type": "recognizer",
+                    "title": f"DashScope {model}",
+                    "unique_id": None,
+                    "data": {"model": model, "language_hints": []},
+                }
+            ],
+        }
+
+    storage = config / ".storage"
+    storage.mkdir()
+    entries = [
+        account(1, revoked, REVOKED_KEY, "fun-asr-realtime"),
+        account(2, gone, API_KEY, GONE_MODEL),
+    ]
+    (storage / "core.config_entries").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "minor_version": 1,  # Home Assistant fills in what later versions added
+                "key": "core.config_entries",
+                "data": {"entries": entries},
+            }
+        ),
+        "utf-8",
+    )
 
 
 async def _call(

@@ -20,8 +20,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from live import API_KEY, REPO, Live  # noqa: E402
-from screens import ACCOUNT, ENGINE_MODEL, LANGUAGES, SCREENS  # noqa: E402
+from live import API_KEY, GONE_MODEL, REPO, SEEDED_TITLES, Live  # noqa: E402
+from screens import (  # noqa: E402
+    ACCOUNT,
+    ENGINE_MODEL,
+    LANGUAGES,
+    SCREENS,
+    SEARCH,
+    WORKSPACE_REGION,
+    WRONG_KEY,
+)
 
 DOMAIN = "dashscope"
 OUT = REPO / "docs" / "screenshots"
@@ -54,8 +62,10 @@ def titles(language: str) -> dict[str, str]:
     strings = translations(language)
     found = {}
     for screen in SCREENS:
-        if screen.flow == "config":
+        if screen.flow in ("config", "refused", "workspace", "reauth"):
             step = strings["config"]["step"].get(screen.step)
+        elif screen.flow == "repair":
+            step = strings["issues"]["model_not_found"]["fix_flow"]["step"].get(screen.step)
         elif screen.flow == "recognizer":
             step = strings["config_subentries"]["recognizer"]["step"].get(screen.step)
         else:
@@ -76,8 +86,13 @@ def job(live: Live, out: Path, debug: Path) -> dict[str, Any]:
         "debugDir": str(debug),
         "chromium": CHROMIUM,
         "domain": DOMAIN,
-        "search": "DashScope",
+        "search": SEARCH[live.language],
+        "triggerSearch": "DashScope",  # the automation editor finds triggers by domain
         "apiKey": API_KEY,
+        "wrongKey": WRONG_KEY,
+        "workspaceRegion": WORKSPACE_REGION,
+        "revokedTitle": SEEDED_TITLES[live.language][0],
+        "goneModel": GONE_MODEL,
         "region": ACCOUNT["region"],
         "serverUrl": live.server_url,
         "screens": [dataclasses.asdict(screen) for screen in SCREENS],

@@ -45,6 +45,7 @@ from .qwen_config import (
     DEFAULT_TURN_DETECTION,
     MAX_APPEND_BYTES,
     MAX_MANUAL_SECONDS,
+    MIN_COMMIT_MS,
     check_session,
     default_config,
     merge,
@@ -122,6 +123,7 @@ class QwenConnection:
         self.started = False  # a client event arrived and the session has not finished
         self.stalled = False
         self.faulted = False
+        self.muted = False  # a half-open socket: frames in, nothing out
         self.held: list[tuple[str, dict[str, Any]]] = []  # results a busy service holds back
         self.utterances = Utterances(self.script, self._result, self._labels)
         self.utterance_bytes = 0  # audio since the last commit (Manual)
@@ -185,6 +187,8 @@ class QwenConnection:
                     seconds = self.server.audio_timeout
                     await self._error("server_error", "timeout", f"No event for {seconds} s.")
                 return
+            if self.muted and message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                continue
             if message.type is WSMsgType.TEXT:
                 await self._on_text(message.data)
             elif message.type is WSMsgType.BINARY:
@@ -264,6 +268,8 @@ class QwenConnection:
             self.stalled = True
             return
         await self._emit("session.updated", session=self._session_json())
+        for frame in self.script.raw_after_start:
+            await self.ws.send_str(frame)
 
     async def _append(self, data: dict[str, Any]) -> None:
         audio = data.get("audio")
@@ -307,8 +313,15 @@ class QwenConnection:
     async def _commit(self) -> None:
         if self.config["turn_detection"] is not None:
             raise _RefusedError("type", "input_audio_buffer.commit is disabled in server VAD mode")
-        if not self.utterance_bytes:
-            raise _RefusedError("input_audio_buffer", "the input audio buffer is empty")
+        if self.utterance_bytes < MIN_COMMIT_MS * self.config["sample_rate"] * 2 // 1000:
+            self._violation(f"commit of {self.utterance_bytes} bytes (under {MIN_COMMIT_MS} ms)")
+            await self._error(
+                "invalid_request_error",
+                "input_audio_buffer_commit_empty",
+                f"buffer too small. Expected at least {MIN_COMMIT_MS}ms of audio.",
+                "input_audio_buffer",
+            )
+            return
         self.session.commits += 1
         self.utterance_bytes = 0
         self.too_long = False
@@ -332,6 +345,8 @@ class QwenConnection:
             return
         if self.script.finish_delay:
             await asyncio.sleep(self.script.finish_delay)
+        for frame in self.script.raw_after_finish:
+            await self.ws.send_str(frame)
         held, self.held = self.held, []
         for event_type, fields in held:
             await self._emit(event_type, **fields)
@@ -340,6 +355,9 @@ class QwenConnection:
                 await self.utterances.heard(sentence, self._now_ms(), ends=True)
         elif self.script.finalize_on_finish and len(self.recognizer.heard()) > self.taken:
             await self._commit_heard()
+        await self.utterances.flush()
+        if self.script.drop_before_finished:
+            raise _DropError
         if self.script.stall_finish:
             return
         self.session.finished = True

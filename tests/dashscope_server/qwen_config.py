@@ -65,6 +65,7 @@ DEFAULT_TURN_DETECTION: dict[str, Any] = {
 CORPUS_TOKEN_LIMIT = 10_000
 MAX_APPEND_BYTES = 15 * 1024 * 1024  # the decoded `audio` of one append
 MAX_MANUAL_SECONDS = 60  # one committed utterance in Manual mode
+MIN_COMMIT_MS = 100  # a shorter commit is refused: input_audio_buffer_commit_empty
 
 # A CJK character (or kana, hangul) is about one token; other text about four characters a token.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")

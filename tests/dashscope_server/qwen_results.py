@@ -16,6 +16,7 @@ from .script import TaskScript
 
 STASH_CHARS = 2  # the provisional tail of an intermediate result in split mode
 TEXT = "conversation.item.input_audio_transcription.text"
+COMPLETED = "conversation.item.input_audio_transcription.completed"
 _ID_CHARS = string.ascii_letters + string.digits
 
 
@@ -39,6 +40,13 @@ class Utterances:
         self._labels = labels
         self.item_id: str | None = None  # the utterance being heard
         self.previous_item_id: str | None = None
+        self._late: dict[str, Any] | None = None  # a `.completed` held past the next text
+
+    async def flush(self) -> None:
+        """Send a `.completed` still held back (the session is finishing)."""
+        if self._late is not None:
+            late, self._late = self._late, None
+            await self._send(COMPLETED, **late)
 
     async def heard(self, sentence: dict[str, Any], now_ms: int, *, ends: bool = False) -> None:
         """Report a Recognizer sentence in server VAD mode (`ends`: the session is finishing)."""
@@ -51,6 +59,7 @@ class Utterances:
             )
         if not (ends or sentence.get("sentence_end") or sentence.get("end_time") is not None):
             await self._send(TEXT, **self._text(sentence["text"]))
+            await self.flush()  # a late `.completed` comes after the next item's text
             return
         end = sentence.get("end_time")
         await self._send(
@@ -106,12 +115,16 @@ class Utterances:
                 content_index=0,
                 error=error,
             )
-        else:
-            await self._send(
-                "conversation.item.input_audio_transcription.completed",
-                item_id=item_id,
-                content_index=0,
+        elif not self.script.withhold_final:
+            completed = {
+                "item_id": item_id,
+                "content_index": 0,
                 **self._labels(),
-                transcript=transcript,
-            )
+                "transcript": transcript,
+            }
+            if self.script.late_completed:
+                await self.flush()
+                self._late = completed
+            else:
+                await self._send(COMPLETED, **completed)
         self.previous_item_id, self.item_id = item_id, None

@@ -44,6 +44,8 @@ class TaskScript:
     finish_delay: float = 0.0  # the service's own finishing time, seconds
     results_after_finish: bool = False  # a busy service: nothing is reported before finish-task
     max_frame_bytes: int = 16384
+    # Qwen-Audio-3.1 (qwen_audio.py): the first intermediate text reads this, then is revised.
+    revision: str | None = None
     # Qwen3-ASR-Flash-Realtime only (the inference protocol ignores them). How an intermediate
     # `...transcription.text` splits the utterance: `text` fixed + `stash` provisional tail
     # ("split"), or everything in `stash` ("stash_only"), as the SDK's own sample reads it.
@@ -52,6 +54,14 @@ class TaskScript:
     fail_type: Literal["invalid_request_error", "server_error"] = "server_error"
     fail_transcription: bool = False  # `...transcription.failed` instead of `completed`
     malformed: bool = False  # a text frame that is not JSON, right after session.created
+    # Faults of a misbehaving service (both protocols unless said otherwise).
+    # Text frames sent as they are after the start, or once the audio ended (`%TASK_ID%`
+    # becomes the task's id).
+    raw_after_start: tuple[str, ...] = ()
+    raw_after_finish: tuple[str, ...] = ()
+    drop_before_finished: bool = False  # the finals arrive, then the connection drops
+    withhold_final: bool = False  # Qwen3: items are committed, their `.completed` never comes
+    late_completed: bool = False  # Qwen3: an item's `.completed` after the next item's text
 
 
 @dataclass

@@ -17,12 +17,19 @@ import contextlib
 from dataclasses import dataclass, field
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
 from .customization import CUSTOMIZATION_PATH, CustomizationService
 from .qwen import REALTIME_PATH, QwenConnection, QwenSession
+from .qwen_audio import (
+    QWEN_AUDIO_MODELS,
+    QWEN_AUDIO_PARAMETERS,
+    QwenAudioResults,
+    input_problems,
+    results_for,
+)
 from .qwen_config import QWEN_REGION_MODELS
 from .script import Recognizer, TaskScript
 from .transcription import TranscriptionService
@@ -43,9 +50,11 @@ BEIJING_MODELS: dict[str, tuple[int, ...] | None] = {
     "paraformer-realtime-v1": (16000,),
     "paraformer-realtime-8k-v2": (8000,),
     "paraformer-realtime-8k-v1": (8000,),
+    **QWEN_AUDIO_MODELS,
 }
 SINGAPORE_MODELS = {
-    name: BEIJING_MODELS[name] for name in ("fun-asr-realtime", "fun-asr-realtime-2025-11-07")
+    name: BEIJING_MODELS[name]
+    for name in ("fun-asr-realtime", "fun-asr-realtime-2025-11-07", *QWEN_AUDIO_MODELS)
 }
 # Optional parameters each model family takes (from the service's parameter table).
 _COMMON = frozenset(
@@ -81,7 +90,9 @@ PARAFORMER_V1_PARAMETERS = _COMMON | {
 
 def accepted_parameters(model: str) -> frozenset[str]:
     """Return the parameters a model takes."""
-    if model.startswith("fun-asr"):
+    if model in QWEN_AUDIO_PARAMETERS:
+        return QWEN_AUDIO_PARAMETERS[model]
+    if model.startswith(("fun-asr", "qwen-audio-3.0")):
         return FUN_ASR_PARAMETERS
     if model == "paraformer-realtime-v2":
         return PARAFORMER_V2_PARAMETERS | {"language_hints"}
@@ -180,6 +191,10 @@ class DashScopeServer:
         self.idle_timeout = 60.0  # no new task on an open connection
         self.audio_timeout = 23.0  # no audio during a task (realtime: no client event)
         self.close_after_finish = 1.0  # realtime: the wait for the client to close when done
+        # A misbehaving service, for every new connection: "close" right after accepting it,
+        # "abort" its TCP connection, or send a frame over the client's limit ("oversize").
+        self.connection_fault: Literal["close", "abort", "oversize"] | None = None
+        self.muted = False  # every open connection swallows all (a half-open socket)
         self._sockets: set[web.WebSocketResponse] = set()
         self._stopping = asyncio.Event()  # ends a slow handshake when the server stops
         self._connections: dict[web.WebSocketResponse, _Connection | QwenConnection] = {}
@@ -223,17 +238,33 @@ class DashScopeServer:
         for ws in list(self._sockets):
             await ws.close()
 
+    def mute(self) -> None:
+        """Let every open connection go silent: frames in, nothing out, never closed."""
+        for connection in self._connections.values():
+            connection.muted = True
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         ws = await self._upgrade(request)
-        if isinstance(ws, web.WebSocketResponse):
+        if isinstance(ws, web.WebSocketResponse) and not await self._fault(request, ws):
             await self._serve(ws, _Connection(self, ws, self.connections))
         return ws
 
     async def _handle_realtime(self, request: web.Request) -> web.StreamResponse:
         ws = await self._upgrade(request)
-        if isinstance(ws, web.WebSocketResponse):
+        if isinstance(ws, web.WebSocketResponse) and not await self._fault(request, ws):
             await self._serve(ws, QwenConnection(self, ws, request, self.connections))
         return ws
+
+    async def _fault(self, request: web.Request, ws: web.WebSocketResponse) -> bool:
+        """Misbehave on a new connection as `connection_fault` says; return True if it did."""
+        fault = self.connection_fault
+        if fault == "oversize":
+            await ws.send_str("x" * (4 * 1024 * 1024 + 1))
+        if fault == "abort" and request.transport is not None:
+            request.transport.abort()
+        elif fault is not None:
+            await ws.close()
+        return fault is not None
 
     async def _upgrade(self, request: web.Request) -> web.StreamResponse:
         """Answer the handshake as the service does: refused, unauthorized, or a WebSocket."""
@@ -276,8 +307,10 @@ class _Connection:
         self.task: ServerTask | None = None
         self.script = TaskScript()
         self.recognizer: Recognizer | None = None
+        self.qwen_audio: QwenAudioResults | None = None
         self.started = False
         self.frames = 0
+        self.muted = False
 
     async def run(self) -> None:
         while True:
@@ -288,6 +321,8 @@ class _Connection:
                 if self.started and self.task is not None:
                     await self._fail("CLIENT_ERROR", "request timeout after 23 seconds.")
                 return
+            if self.muted and message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                continue
             try:
                 if message.type is WSMsgType.TEXT:
                     await self._on_text(message.data)
@@ -351,10 +386,15 @@ class _Connection:
         self.recognizer = Recognizer(
             self.script, parameters["sample_rate"] * 2 / 1000, _sentence_silence(model, parameters)
         )
+        self.qwen_audio = results_for(
+            model, parameters, parameters["sample_rate"] * 2 / 1000, self.script.revision
+        )
         if self.script.stall_start:
             return
         self.started = True
         await self._send("task-started", {})
+        for frame in self.script.raw_after_start:
+            await self.ws.send_str(frame.replace("%TASK_ID%", task_id))
         if self.script.noise:
             await self._send("something-new", {"output": {"hello": 1}})
             await self.ws.send_str(
@@ -377,6 +417,8 @@ class _Connection:
             raise TaskFailedError("InvalidParameter", "decoded text message was too big")
         task.audio += frame
         self.frames += 1
+        if self.qwen_audio is not None:
+            self.qwen_audio.feed(len(frame))
         script = self.script
         if script.close_after_bytes is not None and len(task.audio) >= script.close_after_bytes:
             raise _DropConnection
@@ -411,10 +453,14 @@ class _Connection:
             return
         if script.finish_delay:
             await asyncio.sleep(script.finish_delay)
+        for frame in script.raw_after_finish:
+            await self.ws.send_str(frame.replace("%TASK_ID%", task.task_id))
         assert self.recognizer is not None
         held, self.held = self.held, []
         for sentence in [*held, *self.recognizer.finish()]:
             await self._result(sentence)
+        if script.drop_before_finished:
+            raise _DropConnection
         if script.stall_finish:
             return
         task.finished = True
@@ -422,6 +468,10 @@ class _Connection:
         await self._send("task-finished", {"output": {}, "usage": None})
 
     async def _result(self, sentence: dict[str, Any]) -> None:
+        if self.qwen_audio is not None:
+            for payload in self.qwen_audio.results(sentence):
+                await self._send("result-generated", payload)
+            return
         final = sentence.get("sentence_end") or sentence.get("end_time") is not None
         usage = {"duration": max(1, sentence.get("end_time") or 0) // 1000 or 1} if final else None
         if usage is not None and self.task is not None:
@@ -465,8 +515,9 @@ def _check_run_task(conn: _Connection, header: dict[str, Any], payload: dict[str
     for key, value in (("task_group", "audio"), ("task", "asr"), ("function", "recognition")):
         if payload.get(key) != value:
             problems.append(f"payload.{key} must be {value}")
-    if payload.get("input") != {}:
-        conn._violation("run-task without payload.input")
+    if input_errors := input_problems(str(payload.get("model")), payload.get("input")):
+        for problem in input_errors:
+            conn._violation(problem)
         raise TaskFailedError("InvalidParameter", "Invalid payload data")
     parameters = payload.get("parameters")
     if not isinstance(parameters, dict):

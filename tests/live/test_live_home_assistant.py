@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 import wave
 
 import aiohttp
@@ -284,7 +285,8 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             assert settings["step_id"] == "settings", "the first engine's settings come next"
             entry = await _rest(http, live, path, {"hotwords": "客厅吊灯"})
             assert entry["type"] == "create_entry", entry
-            assert entry["title"] == "DashScope 自定义端点", "titled in the home's language"
+            host = urlsplit(live.server_url).netloc  # what tells custom endpoints apart
+            assert entry["title"] == f"DashScope 自定义端点 {host}", "titled in the home's language"
             live.entry_id = entry["result"]["entry_id"]
             await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime")
 
@@ -446,7 +448,7 @@ def test_a_qwen3_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
             flow = await _rest(
                 http, live, f"{path}/{flow['flow_id']}", {"model": "qwen3-asr-flash-realtime"}
             )
-            assert flow["step_id"] == "settings", flow
+            assert flow["step_id"] == "context_settings", flow  # context text, not hotwords
             fields = {field["name"] for field in flow["data_schema"]}
             assert {"vad_silence_ms", "vad_threshold", "hotwords"} <= fields, fields
             done = await _rest(
@@ -467,6 +469,50 @@ def test_a_qwen3_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
     fed_all = live.facts["fed_all_stt.dashscope_qwen3_asr_flash_realtime"]
     assert not fed_all, "the service's VAD ended it"
     assert "Session sess_" in live.log, "the realtime protocol's session ran"
+
+
+def test_a_qwen_audio_message_engine_through_the_flow_and_a_pipeline(live: Live) -> None:
+    """Qwen-Audio-3.1-ASR-Flash-Message: partials asked for, the service ends the speech."""
+    engine = "stt.dashscope_qwen_audio_3_1_asr_flash_message"
+
+    async def run() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"model": "qwen-audio-3.1-asr-flash-message"},
+            )
+            assert flow["step_id"] == "settings", flow
+            fields = {field["name"] for field in flow["data_schema"]}
+            assert {"keep_dialect", "hotwords"} <= fields, fields
+            assert "max_sentence_silence" not in fields, fields
+            done = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"end_of_speech": True, "hotwords": "客厅"}
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, engine)
+            events = await _run_pipeline(http, live, engine)
+            async with http.post(
+                f"{live.url}/api/services/dashscope_probe/recognize?return_response",
+                json={"entity_id": engine, "file": str(live.config / "command.wav")},
+                headers=live.headers(),
+            ) as response:
+                assert response.status == 200, await response.text()
+                probe = dict((await response.json())["service_response"])
+            return events, probe
+
+    events, probe = asyncio.run(run())
+    [start] = [event for event in events if event["type"] == "stt-start"]
+    assert start["data"]["audio_processing"]["requires_external_vad"] is False
+    [end] = [event for event in events if event["type"] == "stt-end"]
+    assert end["data"]["stt_output"]["text"] == TEXT
+    assert not live.facts[f"fed_all_{engine}"], "the service's end of speech ended it"
+    assert probe["text"] == TEXT
+    assert len(probe["partials"]) >= 3, probe["partials"]
+    assert probe["partials"][-1] == TEXT
 
 
 def test_partials_grow_toward_the_final_text(live: Live) -> None:

@@ -11,7 +11,15 @@ from .audio import (
     pcm_frame_bytes,
     service_sample_rate,
 )
-from .catalog import DEFAULT_MODEL, MODELS, HintRule, ModelInfo, model_info, models_for
+from .catalog import (
+    DEFAULT_MODEL,
+    MODELS,
+    Bias,
+    HintRule,
+    ModelInfo,
+    model_info,
+    models_for,
+)
 from .client import DashScopeClient
 from .connections import ConnectionPool
 from .endpointing import Endpointing
@@ -37,15 +45,26 @@ from .errors import (
     DashScopeThrottledError,
     DashScopeTimeoutError,
     DashScopeVocabularyMissingError,
+    MessageError,
     UnsupportedAudioError,
 )
-from .hotwords import Context, Hotword, Vocabulary, build_context, build_vocabulary, parse_phrases
+from .hotwords import (
+    Context,
+    ContextMessages,
+    Hotword,
+    Vocabulary,
+    build_context,
+    build_context_messages,
+    build_vocabulary,
+    parse_phrases,
+)
 from .messages import RecognitionParameters, Sentence
 from .rest import VocabularyClient
 from .retry import RetryPolicy, Timeouts
 from .session import RecognitionSession
 from .stats import RecognitionStats
 from .transcript import Transcript
+from .utterance import RecognitionOutcome, Utterance
 from .wav import WavStripper
 
 __all__ = [
@@ -55,8 +74,10 @@ __all__ = [
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
+    "Bias",
     "ConnectionPool",
     "Context",
+    "ContextMessages",
     "DashScopeAuthError",
     "DashScopeBadAudioError",
     "DashScopeClient",
@@ -76,9 +97,11 @@ __all__ = [
     "HintRule",
     "Hotword",
     "InvalidEndpointError",
+    "MessageError",
     "ModelInfo",
     "PcmConverter",
     "Protocol",
+    "RecognitionOutcome",
     "RecognitionParameters",
     "RecognitionSession",
     "RecognitionStats",
@@ -89,10 +112,12 @@ __all__ = [
     "Timeouts",
     "Transcript",
     "UnsupportedAudioError",
+    "Utterance",
     "Vocabulary",
     "VocabularyClient",
     "WavStripper",
     "build_context",
+    "build_context_messages",
     "build_vocabulary",
     "model_info",
     "models_for",

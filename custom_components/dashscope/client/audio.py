@@ -1,4 +1,10 @@
-"""Audio preparation: WAV header parsing and framing into ~100 ms WebSocket frames."""
+"""Audio preparation: what the model is sent for the caller's audio, and its frames.
+
+`AudioInput` checks the declared format against the model, strips the WAV header (wav.py),
+downmixes and resamples PCM down to a rate the model takes, or passes compressed audio
+through; its `service_rate` and `service_format` are what the task is told (the client reads
+them there, once). `AudioFramer` cuts what is sent into ~100 ms WebSocket frames.
+"""
 
 from __future__ import annotations
 
@@ -93,12 +99,14 @@ class AudioFramer:
     """Cut a stream of small chunks into frames of a fixed size.
 
     Audio is never held back longer than one frame: a frame is emitted as soon as it is full,
-    and `flush` returns whatever remains when the stream ends.
+    and `flush` returns whatever remains when the stream ends, in whole samples of
+    `sample_bytes` (a stray half sample is not audio the service can take).
     """
 
-    def __init__(self, frame_bytes: int) -> None:
-        """Create a framer emitting frames of `frame_bytes`."""
+    def __init__(self, frame_bytes: int, sample_bytes: int = 1) -> None:
+        """Create a framer emitting frames of `frame_bytes` (a multiple of `sample_bytes`)."""
         self.frame_bytes = frame_bytes
+        self._sample_bytes = sample_bytes
         self._buffer = bytearray()
 
     def push(self, chunk: bytes) -> list[bytes]:
@@ -113,8 +121,9 @@ class AudioFramer:
         return frames
 
     def flush(self) -> bytes:
-        """Return the remaining audio (possibly empty) and start over."""
-        rest = bytes(self._buffer)
+        """Return the remaining whole samples (possibly none) and start over."""
+        whole = len(self._buffer) - len(self._buffer) % self._sample_bytes
+        rest = bytes(self._buffer[:whole])
         self._buffer.clear()
         return rest
 

@@ -1,7 +1,11 @@
 """The model table: every fact about a recognition model lives here and only here.
 
-The config flow, the stt entity and the README all read this table, so adding a model or
-correcting a fact is a one-line change.
+The config flow, the stt entity, each request and the README all read this table, so correcting
+a fact is a change here (and the README's model table made again by `scripts/model_table.py`
+when it shows that fact; a test compares them). Adding a model is a row in `MODELS`, its label
+in both translations (`translations/en.json` and `zh-Hans.json`, `selector.model.options`), the
+README's model table made again, and the local test server's lists of the models it serves
+(`tests/dashscope_server/server.py`, or `qwen_config.py` for the realtime API).
 """
 
 from __future__ import annotations
@@ -24,9 +28,20 @@ ANY_SAMPLE_RATE = (8000, 11000, 16000, 18900, 22000, 32000, 37800, 44100, 48000)
 class Bias(StrEnum):
     """How a model is steered toward a recognizer's words (its phrases, the home's names)."""
 
-    VOCABULARY = "vocabulary"  # a vocabulary made through the customization API, its id per task
-    CONTEXT = "context"  # context text sent with the session (Qwen3), nothing uploaded
     NONE = "none"  # neither (Paraformer v1's `phrase_id` is an older API, not offered here)
+    VOCABULARY = "vocabulary"  # a vocabulary made through the customization API, its id per task
+    CONTEXT = "context"  # context sent with the task (Qwen3's text, run-task's word lists)
+    BOTH = "both"  # a vocabulary and context
+
+    @property
+    def vocabulary(self) -> bool:
+        """Return True when a vocabulary is made and sent."""
+        return self in (Bias.VOCABULARY, Bias.BOTH)
+
+    @property
+    def context(self) -> bool:
+        """Return True when context is sent."""
+        return self in (Bias.CONTEXT, Bias.BOTH)
 
 
 class HintRule(StrEnum):
@@ -41,6 +56,8 @@ FUN_ASR_PARAMETERS = family_parameters(Family.FUN_ASR)
 PARAFORMER_V2_PARAMETERS = family_parameters(Family.PARAFORMER_V2)
 PARAFORMER_V1_PARAMETERS = family_parameters(Family.PARAFORMER_V1)
 QWEN3_PARAMETERS = family_parameters(Family.QWEN3)
+QWEN_AUDIO_MESSAGE_PARAMETERS = family_parameters(Family.QWEN_AUDIO_MESSAGE)
+QWEN_AUDIO_STREAMING_PARAMETERS = family_parameters(Family.QWEN_AUDIO_STREAMING)
 
 # The codes fun-asr-realtime (= -2025-11-07) accepts as its (first) language hint.
 FUN_ASR_CODES = (
@@ -63,6 +80,12 @@ HINT_ORDER = (
 )  # fmt: skip
 # Its context biasing (`corpus.text`) takes at most this many tokens.
 QWEN3_CONTEXT_TOKENS = 10_000
+# The inference protocol's `input.context` (Fun-ASR, Qwen-Audio): at most 5 messages of each
+# type, at most 400 characters per turn (docs/models/qwen-audio-asr.md).
+CONTEXT_MESSAGES = 5
+CONTEXT_TURN_CHARACTERS = 400
+# The languages Qwen-Audio-3.1-ASR-Flash-Message's card names (it detects the language).
+QWEN_AUDIO_MESSAGE_CODES = ("zh", "en", "id", "ja", "th", "tl", "vi", "ko", "ms")
 
 # Home Assistant language tag -> the service's language code.
 LANGUAGE_CODES: dict[str, str] = {
@@ -130,6 +153,19 @@ class ModelInfo:
     protocol: Protocol = Protocol.INFERENCE
     formats: tuple[str, ...] = ALL_FORMATS  # the audio `format`s it takes
     context_tokens: int = 0  # context biasing: how long `corpus.text` may be (0: none)
+    input_context: bool = False  # takes run-task's `input.context` (inference protocol)
+
+    @property
+    def biasing(self) -> Bias:
+        """Return how this model can be biased anywhere: vocabulary, context, both or none."""
+        # Paraformer v1's `phrase_id` belongs to an older API this integration does not fill.
+        vocabulary = self.hotword_parameter == "vocabulary_id"
+        context = bool(self.context_tokens) or self.input_context
+        if vocabulary and context:
+            return Bias.BOTH
+        if vocabulary:
+            return Bias.VOCABULARY
+        return Bias.CONTEXT if context else Bias.NONE
 
     def language_code(self, tag: str) -> str | None:
         """Return the service code for a Home Assistant language tag, if supported."""
@@ -150,12 +186,14 @@ class ModelInfo:
         return None
 
     def bias(self, region: Region) -> Bias:
-        """Return how this model is biased at `region`: the one answer forms and requests ask."""
-        if self.context_tokens:
-            return Bias.CONTEXT
-        if self.hotword_parameter == "vocabulary_id" and REGIONS[region].hotwords:
-            return Bias.VOCABULARY
-        return Bias.NONE
+        """Return how this model is biased at `region`: the one answer forms and requests ask.
+
+        Vocabularies only where the region offers the customization API; context anywhere.
+        """
+        bias = self.biasing
+        if bias.vocabulary and not REGIONS[region].hotwords:
+            return Bias.CONTEXT if bias.context else Bias.NONE
+        return bias
 
     @property
     def preferred_sample_rate(self) -> int:
@@ -192,9 +230,29 @@ def _fun_asr(name: str, languages: tuple[str, ...], *, dialects: bool = True) ->
     )
 
 
+# Rows in the model list's order: the model Alibaba recommends for voice input first. Each row
+# cites its pages by name: https://www.alibabacloud.com/help/en/model-studio/<name> (the same
+# name under https://help.aliyun.com/en/model-studio/ and /zh/); docs/models/ holds what the
+# newer pages say, with their dates.
 MODELS: dict[str, ModelInfo] = {
     model.name: model
     for model in (
+        # docs/models/qwen-audio-asr.md: qwen-asr-message-client-events,
+        # -server-events, -websocket-api (Sep 24-29, 2026), qwen-audio-3-1-asr-flash-message.
+        ModelInfo(
+            name="qwen-audio-3.1-asr-flash-message",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=QWEN_AUDIO_MESSAGE_CODES,
+            hint_rule=HintRule.NONE,
+            parameters=QWEN_AUDIO_MESSAGE_PARAMETERS,
+            dialects=True,
+            hotword_parameter=None,
+            formats=("pcm",),
+            input_context=True,
+        ),
+        # fun-asr-client-events (ja copy Sep 02, 2026): context on fun-asr-realtime and
+        # -2025-11-07; model-list-speech-recognition/ (Sep 22, 2026).
         ModelInfo(
             name="fun-asr-realtime",
             deployments=EVERYWHERE,
@@ -203,8 +261,12 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,
+            input_context=True,
         ),
+        # Fun-ASR snapshots: model-list-speech-recognition/,
+        # fun-asr-realtime-websocket-api (workspace domains, Beijing and Singapore).
         _fun_asr("fun-asr-realtime-2026-02-28", ("zh", "en", "ja")),
+        # fun-asr-client-events: context on this snapshot too.
         ModelInfo(
             name="fun-asr-realtime-2025-11-07",
             deployments=EVERYWHERE,
@@ -213,8 +275,11 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
             dialects=True,
+            input_context=True,
         ),
+        # model-list-speech-recognition/, fun-asr-realtime-websocket-api: an older snapshot.
         _fun_asr("fun-asr-realtime-2025-09-15", ("zh", "en"), dialects=False),
+        # 8 kHz Fun-ASR: model-list-speech-recognition/ (Sep 22, 2026).
         ModelInfo(
             name="fun-asr-flash-8k-realtime",
             deployments=BEIJING,
@@ -223,6 +288,7 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
         ),
+        # model-list-speech-recognition/: its fixed version.
         ModelInfo(
             name="fun-asr-flash-8k-realtime-2026-01-28",
             deployments=BEIJING,
@@ -231,6 +297,8 @@ MODELS: dict[str, ModelInfo] = {
             hint_rule=HintRule.FIRST,
             parameters=FUN_ASR_PARAMETERS,
         ),
+        # qwen-real-time-speech-recognition (models, regions, rates) and
+        # qwen-asr-realtime-client-events (languages, formats, corpus.text).
         *(
             ModelInfo(
                 name=name,
@@ -252,6 +320,35 @@ MODELS: dict[str, ModelInfo] = {
                 "qwen3-asr-flash-realtime-2025-10-27",
             )
         ),
+        # docs/models/qwen-audio-asr.md: qwen-audio-asr-streaming-client-events, -server-events,
+        # -websocket-api (Sep 29 - Nov 11, 2026), qwen-audio-3-1-asr-flash-streaming (its card).
+        ModelInfo(
+            name="qwen-audio-3.1-asr-flash-streaming",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en"),
+            hint_rule=HintRule.NONE,
+            parameters=QWEN_AUDIO_STREAMING_PARAMETERS,
+            dialects=True,
+            hotword_parameter=None,
+            formats=("pcm",),
+            input_context=True,
+        ),
+        # docs/models/qwen-audio-asr.md: fun-asr-client-events (ja copy Sep 02, 2026) is
+        # this model's page too (Fun-ASR's parameters, context); -asr-streaming-websocket-api.
+        ModelInfo(
+            name="qwen-audio-3.0-asr-flash-streaming",
+            deployments=EVERYWHERE,
+            sample_rates=(16000,),
+            languages=("zh", "en"),
+            hint_rule=HintRule.NONE,
+            parameters=FUN_ASR_PARAMETERS,
+            dialects=True,
+            formats=("pcm",),
+            input_context=True,
+        ),
+        # Paraformer (Beijing only): websocket-for-paraformer-real-time-service,
+        # paraformer-client-events (parameters), model-list-speech-recognition/.
         ModelInfo(
             name="paraformer-realtime-v2",
             deployments=BEIJING,
@@ -261,6 +358,7 @@ MODELS: dict[str, ModelInfo] = {
             parameters=PARAFORMER_V2_PARAMETERS,
             dialects=True,
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-v1",
             deployments=BEIJING,
@@ -268,8 +366,9 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-8k-v2",
             deployments=BEIJING,
@@ -279,6 +378,7 @@ MODELS: dict[str, ModelInfo] = {
             parameters=PARAFORMER_V2_PARAMETERS,
             emotion=True,
         ),
+        # websocket-for-paraformer-real-time-service, paraformer-client-events.
         ModelInfo(
             name="paraformer-realtime-8k-v1",
             deployments=BEIJING,
@@ -286,7 +386,7 @@ MODELS: dict[str, ModelInfo] = {
             languages=("zh",),
             hint_rule=HintRule.NONE,
             parameters=PARAFORMER_V1_PARAMETERS,
-            hotword_parameter="phrase_id",
+            hotword_parameter=None,
         ),
     )
 }

@@ -1,15 +1,21 @@
-"""The entry point of the DashScope client: one API key on one endpoint."""
+"""The entry point of the DashScope client: one API key on one endpoint.
+
+`recognize` is one utterance's recognition (what the task is told is derived there, once);
+`vocabularies` and `transcriptions` are the HTTP APIs; `validate` proves a key and a model.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 
+from .audio import AudioInput
 from .catalog import model_info
 from .connections import ConnectionPool
+from .endpointing import Endpointing
 from .endpoints import Endpoint
 from .errors import DashScopeNoSpeechError, DashScopeTimeoutError
 from .messages import RecognitionParameters
@@ -17,6 +23,7 @@ from .rest import HttpApi, VocabularyClient
 from .retry import RetryPolicy, Timeouts
 from .session import RecognitionSession
 from .transcription import TranscriptionClient
+from .utterance import Utterance
 
 _VALIDATION_SAMPLE_RATE = 16000
 
@@ -49,7 +56,11 @@ class DashScopeClient:
     def recognition(
         self, parameters: RecognitionParameters, *, keep_connection: bool = True
     ) -> RecognitionSession:
-        """Return the recognition session of one utterance (an async context manager)."""
+        """Return the session of one utterance's tasks, driven by hand (an async context manager).
+
+        `recognize` is the whole recognition; this is its lower half, for a validation and for
+        tests of the protocols.
+        """
         return RecognitionSession(
             self.connections,
             parameters,
@@ -57,6 +68,35 @@ class DashScopeClient:
             self.retry,
             keep_connection=keep_connection,
         )
+
+    def recognize(
+        self,
+        audio: AudioInput,
+        endpointing: Endpointing,
+        *,
+        model: str,
+        language_hints: tuple[str, ...] = (),
+        options: tuple[tuple[str, Any], ...] = (),
+        context: str = "",
+        context_messages: tuple[str, ...] = (),
+    ) -> Utterance:
+        """Return one utterance's recognition: run it with the caller's audio, read its outcome.
+
+        What the service is sent is derived here, once: the format and rate from `audio`, the
+        protocol from the model, the realtime protocol's turn detection from `endpointing`.
+        """
+        parameters = RecognitionParameters(
+            model,
+            audio.service_rate,
+            audio.service_format,
+            language_hints=language_hints,
+            options=options,
+            protocol=model_info(model).protocol,
+            context=context,
+            service_vad=endpointing.service_turns,
+            context_messages=context_messages,
+        )
+        return Utterance(self.recognition(parameters), audio, endpointing)
 
     async def connect(self) -> None:
         """Open a connection and keep it for the first utterance; proves key and endpoint."""

@@ -1,9 +1,10 @@
 """WebSocket connections to the service, kept open between utterances.
 
-After `task-finished` the service lets the same connection run another task for 60 s, so a
-warm connection saves the TCP, TLS and WebSocket handshakes (several round trips) on the next
-utterance. Connections idle for longer than `idle_seconds` are not handed out again; one that
-saw an error is closed, never reused.
+After `task-finished` the service lets the same inference connection run another task for 60 s
+(a realtime API socket holds one session and is closed after it), so a warm connection saves the
+TCP, TLS and WebSocket handshakes (several round trips) on the next utterance. Connections idle
+for longer than `idle_seconds` are not handed out again; one that saw an error is closed, never
+reused.
 """
 
 from __future__ import annotations
@@ -36,14 +37,20 @@ class Connection:
 
     ws: aiohttp.ClientWebSocketResponse
     url: str
-    tasks: int = 0  # tasks started on it
+    completed: int = 0  # tasks that ended cleanly on it
+    start_seconds: float | None = None  # its first task's start round trip (sent to started)
     idle_since: float = field(default=0.0)
     spent: bool = False  # its protocol allows no further task (the realtime protocol's session)
+    watch: asyncio.Task[None] | None = None  # reads it while idle, to notice its end
 
     @property
     def reused(self) -> bool:
-        """Return True when an earlier task already ran on this connection."""
-        return self.tasks > 0
+        """Return True for a kept connection: an earlier task completed on it.
+
+        Only such a connection is known to have worked; one that merely began a task (or
+        was only opened) proves nothing, so its failure costs a retry like any other.
+        """
+        return self.completed > 0
 
     @property
     def closed(self) -> bool:
@@ -76,8 +83,8 @@ class ConnectionPool:
 
     @property
     def open_connections(self) -> int:
-        """Return how many connections are open (idle or busy)."""
-        return len(self._idle) + len(self._busy)
+        """Return how many connections are open (idle or busy), not counting closed ones."""
+        return sum(not c.closed for c in (*self._idle, *self._busy))
 
     def url(self, protocol: Protocol, model: str) -> str:
         """Return the socket URL of a protocol for `model` at this pool's endpoint."""
@@ -96,11 +103,13 @@ class ConnectionPool:
         expired = [c for c in self._idle if c.closed or now - c.idle_since > self.idle_seconds]
         for connection in expired:
             self._idle.remove(connection)
+            await _unwatch(connection)
             await connection.ws.close()
         idle = [c for c in self._idle if c.url == url]
         if idle and not fresh:
             connection = idle[-1]
             self._idle.remove(connection)
+            await _unwatch(connection)
         else:
             connection = Connection(await self._connect(url), url)
         self._busy.add(connection)
@@ -117,6 +126,25 @@ class ConnectionPool:
         elif not connection.closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
+            connection.watch = asyncio.create_task(
+                self._watch(connection), name="dashscope idle connection"
+            )
+
+    async def _watch(self, connection: Connection) -> None:
+        """Read an idle connection: all it can hear is its end (the service's close, a drop).
+
+        A connection that ended is closed and leaves the pool at once, so it is neither
+        counted as open nor handed to the next utterance.
+        """
+        try:
+            message = await connection.ws.receive()
+        except Exception as err:  # noqa: BLE001 - whatever the read raised, the connection is done
+            _LOGGER.debug("Idle connection failed: %r", err)
+        else:
+            _LOGGER.debug("Idle connection ended (%s)", message.type.name)
+        if connection in self._idle:
+            self._idle.remove(connection)
+        await connection.ws.close()
 
     async def discard(self, connection: Connection) -> None:
         """Close a connection that must not be used again."""
@@ -131,7 +159,8 @@ class ConnectionPool:
         async def run() -> None:
             try:
                 await finish()
-            except DashScopeError:
+            except Exception as err:  # noqa: BLE001 - whatever ends the drain, the socket is closed
+                _LOGGER.debug("Background finish failed: %r", err)
                 await self.discard(connection)
             else:
                 self.release(connection)
@@ -144,6 +173,7 @@ class ConnectionPool:
         """Close the idle connections (the next utterance opens a new one)."""
         idle, self._idle = self._idle, []
         for connection in idle:
+            await _unwatch(connection)
             await connection.ws.close()
 
     async def close(self) -> None:
@@ -156,10 +186,12 @@ class ConnectionPool:
         self._idle.clear()
         self._busy.clear()
         for connection in connections:
+            await _unwatch(connection)
             await connection.ws.close()
 
     async def _connect(self, url: str) -> aiohttp.ClientWebSocketResponse:
         self.handshakes += 1
+        failure: DashScopeError
         try:
             return await self._http.ws_connect(
                 url,
@@ -167,12 +199,26 @@ class ConnectionPool:
                 max_msg_size=_MAX_MESSAGE_BYTES,
             )
         except aiohttp.WSServerHandshakeError as err:
-            if err.status in (401, 403):
-                raise DashScopeAuthError(f"API key refused (HTTP {err.status})") from err
-            if err.status == HTTPStatus.TOO_MANY_REQUESTS:
-                raise service_error(THROTTLED_CODE, "HTTP 429 on connect") from err
-            raise DashScopeConnectionError(f"Handshake failed (HTTP {err.status})") from err
+            failure = _handshake_error(err.status)
         except (aiohttp.ClientError, OSError) as err:
-            raise DashScopeConnectionError(
-                f"Cannot connect to {url}: {err.__class__.__name__}"
-            ) from err
+            failure = DashScopeConnectionError(f"Cannot connect to {url}: {err.__class__.__name__}")
+        # Raised outside the handler: aiohttp's error carries the request's headers (the key)
+        # in its repr, so it must be neither the cause nor the context of ours.
+        raise failure
+
+
+async def _unwatch(connection: Connection) -> None:
+    """Stop reading an idle connection (it is taken, or closed)."""
+    watch, connection.watch = connection.watch, None
+    if watch is not None and not watch.done():
+        watch.cancel()
+        await asyncio.gather(watch, return_exceptions=True)
+
+
+def _handshake_error(status: int) -> DashScopeError:
+    """Return the error for a refused WebSocket upgrade."""
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        return DashScopeAuthError(f"API key refused (HTTP {status})")
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return service_error(THROTTLED_CODE, "HTTP 429 on connect")
+    return DashScopeConnectionError(f"Handshake failed (HTTP {status})")

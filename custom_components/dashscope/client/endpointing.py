@@ -1,4 +1,10 @@
-"""When the service's own segmentation says a spoken command has ended."""
+"""The end-of-speech policy: who ends an utterance, and when the recognition says it is over.
+
+`Endpointing` is the one place the policy enters the client: `Utterance` asks `ends` of each
+transcript while the caller's audio still flows, and the realtime protocol's turn detection
+(`service_turns`) is derived from it, never set apart. A new way to decide that a command is
+over (for example, whether the text completes a known command) is a field here read by `ends`.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ class Endpointing:
     on_service_end: bool = False  # end on the service's final sentence
     min_speech_ms: int = MIN_SPEECH_MS  # a cough does not end a command
     max_seconds: float | None = None  # a noisy room cannot keep the stream open forever
+    recording: bool = False  # a whole recording: the caller ends it, the service cuts turns
 
     @classmethod
     def for_voice_commands(cls, *, on_service_end: bool) -> Endpointing:
@@ -25,6 +32,24 @@ class Endpointing:
             on_service_end=on_service_end,
             max_seconds=MAX_UTTERANCE_SECONDS if on_service_end else None,
         )
+
+    @classmethod
+    def for_recording(cls) -> Endpointing:
+        """Return the policy of a whole recording: its end ends it, whatever is said."""
+        return cls(recording=True)
+
+    @property
+    def service_turns(self) -> bool:
+        """Return True when the service's VAD cuts the audio into turns (realtime protocol).
+
+        So it does when it ends the utterance, and for a recording (one manual turn holds at
+        most 60 s); otherwise the caller's end of the audio ends the one turn.
+        """
+        return self.on_service_end or self.recording
+
+    def ends(self, transcript: Transcript) -> bool:
+        """Return True when `transcript` ends the utterance while the caller's audio flows."""
+        return self.on_service_end and ends_command(transcript, self.min_speech_ms)
 
 
 def ends_command(transcript: Transcript, min_speech_ms: int) -> bool:

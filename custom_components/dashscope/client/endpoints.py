@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -88,6 +88,9 @@ class Endpoint:
     websocket_url: str
     http_base_url: str
     workspace_id: str | None = None
+    # The protocol a custom URL's path names. A URL ending in /realtime serves the realtime
+    # protocol only; any other path serves the inference protocol, the realtime one beside it.
+    named_protocol: Protocol = Protocol.INFERENCE
 
     @property
     def info(self) -> RegionInfo:
@@ -98,6 +101,20 @@ class Endpoint:
     def deployments(self) -> frozenset[Deployment]:
         """Return the deployments whose models this endpoint serves."""
         return self.info.deployments
+
+    def serves(self, protocol: Protocol) -> bool:
+        """Return True when this endpoint reaches `protocol` (a realtime URL only its own)."""
+        return protocol is Protocol.REALTIME or self.named_protocol is Protocol.INFERENCE
+
+    def naming(self, model: str) -> Endpoint:
+        """Return this endpoint with its URL naming `model` if it is a realtime URL.
+
+        The realtime protocol opens a socket only for a model (`?model=`): the account's
+        check and its warm connection at load name one, as every recognition does.
+        """
+        if self.named_protocol is not Protocol.REALTIME:
+            return self
+        return replace(self, websocket_url=self.socket_url(Protocol.REALTIME, model))
 
     @classmethod
     def resolve(
@@ -134,11 +151,15 @@ class Endpoint:
             raise InvalidEndpointError("url")
         path = parts.path or WEBSOCKET_PATH
         http_scheme = "https" if parts.scheme == "wss" else "http"
+        named = (
+            Protocol.REALTIME if path.rstrip("/").endswith(REALTIME_SUFFIX) else Protocol.INFERENCE
+        )
         return cls(
             region=Region.CUSTOM,
             websocket_url=urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")),
             http_base_url=urlunsplit((http_scheme, parts.netloc, "", "", "")),
             workspace_id=workspace_id,
+            named_protocol=named,
         )
 
     def socket_url(self, protocol: Protocol, model: str) -> str:
@@ -146,15 +167,17 @@ class Endpoint:
 
         A custom URL names the inference path; the realtime path sits beside it (a proxy at
         `/asr` serves `/asr` for the inference protocol and `/api-ws/v1/realtime` for the other).
+        A custom URL that names the realtime path is used as it is, with the model.
         """
         if protocol is Protocol.INFERENCE:
             return self.websocket_url
         parts = urlsplit(self.websocket_url)
-        path = parts.path
-        if path.endswith(INFERENCE_SUFFIX):
-            path = path.removesuffix(INFERENCE_SUFFIX) + REALTIME_SUFFIX
-        else:
-            path = Protocol.REALTIME.value
+        path = parts.path  # a realtime URL: its own path
+        if self.named_protocol is Protocol.INFERENCE:
+            if path.endswith(INFERENCE_SUFFIX):
+                path = path.removesuffix(INFERENCE_SUFFIX) + REALTIME_SUFFIX
+            else:
+                path = Protocol.REALTIME.value
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "model"]
         query.append(("model", model))
         return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))

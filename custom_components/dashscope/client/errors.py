@@ -9,6 +9,7 @@ answers with (a `task-failed` event, an HTTP error body, an HTTP 429 on connect)
     DashScopeError
     ├── DashScopeConnectionError, DashScopeTimeoutError, DashScopeAuthError
     ├── UnsupportedAudioError (the audio cannot be sent as declared)
+    ├── MessageError (an answer of a shape, type, size or depth the client cannot read)
     └── DashScopeServiceError(code, message)
         ├── DashScopeModelNotFoundError, DashScopeVocabularyMissingError,
         │   DashScopeNoSpeechError, DashScopeBadAudioError
@@ -38,6 +39,10 @@ class DashScopeTimeoutError(DashScopeError):
 
 class UnsupportedAudioError(DashScopeError):
     """The audio is not in a format that can be sent as declared (found before sending)."""
+
+
+class MessageError(DashScopeError):
+    """A message from the service could not be understood (never a raw Python exception)."""
 
 
 class DashScopeServiceError(DashScopeError):

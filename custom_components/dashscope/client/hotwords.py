@@ -1,4 +1,8 @@
-"""Hotwords: the phrases a vocabulary biases recognition towards, and the service's rules."""
+"""Hotwords: the phrases that bias recognition, and the service's rules for them.
+
+Phrases are parsed once (`parse_phrases`) and become a vocabulary for the customization API
+(`build_vocabulary`, Fun-ASR and Paraformer) or context text (`build_context`, Qwen3).
+"""
 
 from __future__ import annotations
 
@@ -122,3 +126,41 @@ def build_context(max_tokens: int, *sources: Iterable[Hotword]) -> Context:
             texts[key] = text
             used += cost
     return Context(CONTEXT_SEPARATOR.join(texts.values()), tuple(skipped))
+
+
+@dataclass(frozen=True, slots=True)
+class ContextMessages:
+    """The word lists sent as `input.context` user messages, and what did not fit."""
+
+    texts: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def build_context_messages(
+    max_messages: int, max_characters: int, *sources: Iterable[Hotword]
+) -> ContextMessages:
+    """Pack phrases in priority order, without duplicates, into word lists within the limits.
+
+    Each list is one user turn of at most `max_characters` characters (every character counts
+    one); at most `max_messages` lists, since the service keeps only the latest of each type.
+    """
+    lists: list[str] = []
+    seen: set[str] = set()
+    skipped: list[tuple[str, str]] = []
+    for source in sources:
+        for hotword in source:
+            text = " ".join(hotword.text.split())
+            key = text.casefold()
+            if not text or key in seen:
+                continue
+            if len(text) > max_characters:
+                skipped.append((text, f"more than {max_characters} characters"))
+                continue
+            seen.add(key)
+            if lists and len(lists[-1]) + len(CONTEXT_SEPARATOR) + len(text) <= max_characters:
+                lists[-1] += CONTEXT_SEPARATOR + text
+            elif len(lists) < max_messages:
+                lists.append(text)
+            else:
+                skipped.append((text, f"more than {max_messages} context messages"))
+    return ContextMessages(tuple(lists), tuple(skipped))

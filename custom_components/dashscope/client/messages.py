@@ -1,8 +1,11 @@
-"""Typed wire messages of the real-time recognition WebSocket protocol.
+"""Typed wire messages of the inference API (`/api-ws/v1/inference`), and what both APIs share.
 
-Each message the client sends or receives is a small frozen dataclass. Parsing ignores fields
-it does not know and gives missing optional fields their defaults, because the service and its
-SDKs add fields over time.
+`RunTask`, `FinishTask` and the events `parse_event` returns are the inference API's;
+`RecognitionParameters` (what one task is asked), `Sentence` and the defensive readers
+(`load_object`, `MALFORMED`, the number checks) serve the realtime API's messages too. Each
+message the client sends or receives is a small frozen dataclass. Parsing ignores fields it does
+not know and gives missing optional fields their defaults, because the service and its SDKs add
+fields over time.
 """
 
 from __future__ import annotations
@@ -14,11 +17,49 @@ from typing import Any
 import uuid
 
 from .endpoints import Protocol
-from .errors import DashScopeError
+from .errors import MessageError
+
+# What reading a frame of an unforeseen shape can raise; each becomes a MessageError.
+MALFORMED = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 
-class MessageError(DashScopeError):
-    """A server message could not be understood."""
+def load_object(text: str, what: str) -> dict[str, Any]:
+    """Return the JSON object of a frame or answer; anything else is a MessageError.
+
+    Not JSON, nested too deep for the parser, a number too long, or not an object: the
+    service's answer cannot be read, and says so as a DashScope error.
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise MessageError(f"Malformed {what}: {text[:200]!r}")
+    return data
+
+
+def object_field(data: dict[str, Any], key: str, what: str) -> dict[str, Any]:
+    """Return `data[key]` when it is an object, {} when absent or null; else a MessageError."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MessageError(f"Malformed {what}: {key} is {type(value).__name__}, not an object")
+    return value
+
+
+def text_field(data: dict[str, Any], key: str) -> str:
+    """Return `data[key]` when it is text; any other value counts as absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def new_task_id() -> str:
@@ -32,6 +73,8 @@ class RecognitionParameters:
 
     The realtime protocol (Qwen3) takes the first hint as its `language`, `context` as its
     context biasing and `service_vad` as its turn detection (off: the client ends the turn).
+    `DashScopeClient.recognize` fills the audio fields from the `AudioInput`, the protocol from
+    the model and `service_vad` from the `Endpointing`: callers do not set them apart.
     """
 
     model: str
@@ -42,6 +85,20 @@ class RecognitionParameters:
     protocol: Protocol = Protocol.INFERENCE
     context: str = ""
     service_vad: bool = True
+    # The inference protocol's `input.context`: word lists sent as user messages (Fun-ASR,
+    # Qwen-Audio; docs/models/qwen-audio-asr.md).
+    context_messages: tuple[str, ...] = ()
+
+    def to_input(self) -> dict[str, Any]:
+        """Return the `input` object of a `run-task` message (`{}` without context)."""
+        if not self.context_messages:
+            return {}
+        return {
+            "context": [
+                {"role": "user", "content": [{"type": "input_text", "text": text}]}
+                for text in self.context_messages
+            ]
+        }
 
     def to_payload(self) -> dict[str, Any]:
         """Return the `parameters` object of a `run-task` message."""
@@ -70,7 +127,7 @@ class RunTask:
                     "function": "recognition",
                     "model": self.parameters.model,
                     "parameters": self.parameters.to_payload(),
-                    "input": {},
+                    "input": self.parameters.to_input(),
                 },
             },
             ensure_ascii=False,
@@ -105,6 +162,8 @@ class Sentence:
     emo_tag: str | None = None
     emo_confidence: float | None = None
     language: str | None = None  # the language the service detected, where it says
+    sentence_id: int | None = None  # where the model numbers sentences: revisions share it
+    sentence_begin: bool = False  # a sentence starts (its text may be empty)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sentence:
@@ -112,14 +171,16 @@ class Sentence:
         end_time = _optional_int(data.get("end_time"))
         confidence = data.get("emo_confidence")
         return cls(
-            text=str(data.get("text") or ""),
+            text=text_field(data, "text"),
             begin_time=_optional_int(data.get("begin_time")),
             end_time=end_time,
             # Sources disagree on the final signal: either one counts.
-            is_final=bool(data.get("sentence_end")) or end_time is not None,
-            heartbeat=bool(data.get("heartbeat")),
-            emo_tag=data.get("emo_tag") or None,
+            is_final=data.get("sentence_end") is True or end_time is not None,
+            heartbeat=data.get("heartbeat") is True,
+            emo_tag=text_field(data, "emo_tag") or None,
             emo_confidence=_optional_number(confidence),
+            sentence_id=_optional_int(data.get("sentence_id")),
+            sentence_begin=bool(data.get("sentence_begin")),
         )
 
 
@@ -136,7 +197,8 @@ class ResultGenerated:
 
     task_id: str
     sentence: Sentence
-    billed_seconds: float | None = None
+    billed_seconds: float | None = None  # `usage.duration`, where reported
+    tokens: int | None = None  # input plus output tokens so far (cumulative), where reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +230,20 @@ class UnknownEvent:
 
 
 def parse_event(text: str) -> ServerEvent | UnknownEvent:
-    """Parse one text frame from the server."""
+    """Parse one text frame from the server; a frame that cannot be read is a MessageError."""
+    data = load_object(text, "server message")
     try:
-        data = json.loads(text)
-        header = data["header"]
-        event = str(header["event"])
-    except (ValueError, KeyError, TypeError) as err:
-        raise MessageError(f"Malformed server message: {text[:200]!r}") from err
-    task_id = str(header.get("task_id") or "")
-    payload = data.get("payload") or {}
+        return _event(data)
+    except MALFORMED:  # a shape the checks below did not foresee
+        raise MessageError(f"Malformed server message: {text[:200]!r}") from None
+
+
+def _event(data: dict[str, Any]) -> ServerEvent | UnknownEvent:
+    header = object_field(data, "header", "server message")
+    event = header.get("event")
+    if not isinstance(event, str):
+        raise MessageError("Malformed server message: no header.event")
+    task_id = text_field(header, "task_id")
     if event == "task-started":
         return TaskStarted(task_id)
     if event == "task-finished":
@@ -184,28 +251,36 @@ def parse_event(text: str) -> ServerEvent | UnknownEvent:
     if event == "task-failed":
         return TaskFailed(
             task_id,
-            code=str(header.get("error_code") or "UnknownError"),
-            message=str(header.get("error_message") or ""),
+            code=text_field(header, "error_code") or "UnknownError",
+            message=text_field(header, "error_message"),
         )
     if event == "result-generated":
-        sentence = (payload.get("output") or {}).get("sentence")
+        payload = object_field(data, "payload", event)
+        sentence = object_field(payload, "output", event).get("sentence")
         if not isinstance(sentence, dict):
             return UnknownEvent(task_id, event, data)
         usage = payload.get("usage")
-        duration = usage.get("duration") if isinstance(usage, dict) else None
+        usage = usage if isinstance(usage, dict) else {}
+        token_counts = [_optional_int(usage.get(key)) for key in ("input_tokens", "output_tokens")]
+        known = [count for count in token_counts if count is not None]
         return ResultGenerated(
             task_id,
             Sentence.from_json(sentence),
-            billed_seconds=_optional_number(duration),
+            billed_seconds=_optional_number(usage.get("duration")),
+            tokens=sum(known) if known else None,
         )
     return UnknownEvent(task_id, event, data)
 
 
 def _optional_number(value: Any) -> float | None:
-    """Return a finite JSON number; anything else (null, text, NaN, Infinity) is absent."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """Return a finite JSON number; anything else (null, text, NaN, ±Infinity, 1e400) is absent."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _optional_int(value: Any) -> int | None:

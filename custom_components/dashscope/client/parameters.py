@@ -1,8 +1,11 @@
 """The recognition parameter table: each option's kind, default, range and which models take it.
 
 The engine form's fields, a new engine's defaults, the task's `parameters` and the model
-families' parameter sets are all derived from `PARAMETERS`: a new option is one row here
-(plus its two translations).
+families' parameter sets are all derived from `PARAMETERS`. A new option is one row here (a
+new `Parameter` member and its `ParameterSpec`), its label and description in both
+translations (the engine's form and its reconfigure step), and the local test server's list
+of what each model takes (`accepted_parameters` in `tests/dashscope_server/server.py`, which
+refuses a parameter the service would not know).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ class Parameter(StrEnum):
     MAX_SENTENCE_SILENCE = "max_sentence_silence"
     MULTI_THRESHOLD_MODE = "multi_threshold_mode_enabled"
     SPEECH_NOISE_THRESHOLD = "speech_noise_threshold"
-    HEARTBEAT = "heartbeat"
     VAD_THRESHOLD = "vad_threshold"
     VAD_SILENCE = "vad_silence_ms"
+    KEEP_DIALECT = "keep_dialect"
+    INTERMEDIATE_RESULTS = "intermediate_result_enabled"
 
 
 class Family(StrEnum):
@@ -38,6 +42,9 @@ class Family(StrEnum):
     PARAFORMER_V2 = "paraformer_v2"
     PARAFORMER_V1 = "paraformer_v1"
     QWEN3 = "qwen3"  # the realtime protocol
+    # Qwen-Audio-3.1 on the inference protocol (docs/models/qwen-audio-asr.md)
+    QWEN_AUDIO_MESSAGE = "qwen_audio_message"
+    QWEN_AUDIO_STREAMING = "qwen_audio_streaming"
 
 
 # The inference protocol's families (Fun-ASR and Paraformer).
@@ -58,6 +65,7 @@ class ParameterSpec:
     unit: str | None = None
     not_with: Parameter | None = None  # not sent while this (boolean) option is on
     setting: bool = True  # offered in the engine's form
+    fixed: bool | int | float | None = None  # always sent with this value (never a setting)
 
     def wire_value(self, value: Any) -> bool | int | float:
         """Return a stored value as the service takes it."""
@@ -84,8 +92,13 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         Parameter.DISFLUENCY_REMOVAL,
         "bool",
-        frozenset({Family.PARAFORMER_V2, Family.PARAFORMER_V1}),
+        frozenset({Family.PARAFORMER_V2, Family.PARAFORMER_V1, Family.QWEN_AUDIO_MESSAGE}),
         default=False,
+    ),
+    # Qwen-Audio-3.1-ASR-Flash-Message writes dialect speech as Mandarin unless this is on
+    # (the service's default, false, is what Mandarin intents need).
+    ParameterSpec(
+        Parameter.KEEP_DIALECT, "bool", frozenset({Family.QWEN_AUDIO_MESSAGE}), default=False
     ),
     ParameterSpec(Parameter.SEMANTIC_PUNCTUATION, "bool", _ALL, default=False),
     ParameterSpec(
@@ -108,7 +121,15 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         maximum=1.0,
         step=0.05,
     ),
-    ParameterSpec(Parameter.HEARTBEAT, "bool", _ALL, setting=False),
+    # The message model sends only ended sentences unless asked: the pipeline's partials and
+    # the service's end of speech need the growing text, so the client always asks.
+    ParameterSpec(
+        Parameter.INTERMEDIATE_RESULTS,
+        "bool",
+        frozenset({Family.QWEN_AUDIO_MESSAGE}),
+        setting=False,
+        fixed=True,
+    ),
     # Qwen3's server VAD (used when the service ends the utterance): lower is more sensitive.
     ParameterSpec(
         Parameter.VAD_THRESHOLD,
@@ -129,7 +150,6 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         unit="ms",
     ),
 )
-SPECS: dict[Parameter, ParameterSpec] = {spec.parameter: spec for spec in PARAMETERS}
 
 
 def family_parameters(family: Family) -> frozenset[Parameter]:
@@ -143,6 +163,9 @@ def task_options(
     """Return the task parameters an engine's stored settings ask for, as the model takes them."""
     options: list[tuple[str, bool | int | float]] = []
     for spec in PARAMETERS:
+        if spec.fixed is not None and spec.parameter in accepted:
+            options.append((spec.parameter.value, spec.fixed))
+            continue
         if not spec.setting or spec.parameter not in accepted:
             continue
         if spec.parameter.value not in settings or settings[spec.parameter.value] is None:

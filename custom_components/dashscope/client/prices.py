@@ -39,6 +39,17 @@ class Price:
         return seconds * AUDIO_TOKENS_PER_SECOND / 1_000_000 * self.amount
 
 
+def billed_audio_seconds(billed_seconds: float, tokens: int | None) -> float:
+    """Return the audio the service billed, in seconds.
+
+    Its `usage.duration` when it reported one; for a model that reports only tokens (the
+    Qwen-Audio streaming models' `input_tokens`), those tokens at `AUDIO_TOKENS_PER_SECOND`.
+    """
+    if billed_seconds or not tokens:
+        return billed_seconds
+    return tokens / AUDIO_TOKENS_PER_SECOND
+
+
 # (model, deployment) -> price. Beijing bills in CNY, Singapore in USD.
 PRICES: dict[tuple[str, Deployment], Price] = {
     # The model page's "模型价格" table, 华北2(北京): 音频时长 0.00024 元 每秒.

@@ -13,10 +13,13 @@ from .endpoints import Endpoint
 from .errors import (
     DashScopeAuthError,
     DashScopeConnectionError,
+    DashScopeError,
     DashScopeTimeoutError,
+    MessageError,
     service_error,
 )
 from .hotwords import Hotword
+from .messages import object_field, text_field
 
 CUSTOMIZATION_PATH = "/api/v1/services/audio/asr/customization"
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -51,12 +54,13 @@ class HttpApi:
             self._endpoint.http_base_url + path,
             what=path,
             json=json_body,
-            headers=self._endpoint.headers(self._api_key) | (headers or {}),
+            headers=headers or {},
             params=params,
+            authenticated=True,
         )
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None  # e.g. a proxy's HTML error page
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             raise DashScopeAuthError(f"API key refused (HTTP {status})")
@@ -66,8 +70,8 @@ class HttpApi:
             or (require is not None and require not in data)
         ):
             details = data if isinstance(data, dict) else {}
-            code = details.get("code") or f"HTTP {status}"
-            raise service_error(str(code), str(details.get("message") or ""))
+            code = text_field(details, "code") or f"HTTP {status}"
+            raise service_error(code, text_field(details, "message"))
         return data
 
     async def send(
@@ -77,22 +81,35 @@ class HttpApi:
         *,
         what: str,
         client_timeout: aiohttp.ClientTimeout = _TIMEOUT,
+        headers: dict[str, str] | None = None,
+        authenticated: bool = False,
         **kwargs: Any,
     ) -> tuple[int, str]:
         """Return the status and body of one request; transport failures become errors here.
 
         Also for the URLs the service hands out (the upload host, result files), which take
-        no key: `what` names the request in the error, never the URL's signature.
+        no key (`authenticated` False): `what` names the request in the error, never the
+        URL's signature. The key is added in the call itself, so that no local variable of
+        a frame in an error's traceback holds it.
         """
+        failure: DashScopeError
         try:
             async with self._http.request(
-                method, url, timeout=client_timeout, **kwargs
+                method,
+                url,
+                timeout=client_timeout,
+                headers=(self._endpoint.headers(self._api_key) if authenticated else {})
+                | (headers or {}),
+                **kwargs,
             ) as response:
                 return response.status, await response.text()
-        except TimeoutError as err:
-            raise DashScopeTimeoutError(f"{what} did not answer") from err
+        except TimeoutError:
+            failure = DashScopeTimeoutError(f"{what} did not answer")
         except aiohttp.ClientError as err:
-            raise DashScopeConnectionError(f"{what} failed: {err.__class__.__name__}") from err
+            failure = DashScopeConnectionError(f"{what} failed: {err.__class__.__name__}")
+        # Raised outside the handler: aiohttp's errors carry the request's headers (the key)
+        # in their repr, so they must be neither the cause nor the context of ours.
+        raise failure
 
 
 class VocabularyClient:
@@ -112,7 +129,10 @@ class VocabularyClient:
                 "vocabulary": [entry.to_json() for entry in entries],
             }
         )
-        return str(output["vocabulary_id"])
+        vocabulary_id = text_field(output, "vocabulary_id")
+        if not vocabulary_id:
+            raise MessageError("Malformed vocabulary answer: no vocabulary_id")
+        return vocabulary_id
 
     async def update(self, vocabulary_id: str, entries: Iterable[Hotword]) -> None:
         """Replace a vocabulary's entries."""
@@ -133,9 +153,14 @@ class VocabularyClient:
         output = await self._call(
             {"action": "list_vocabulary", "prefix": prefix, "page_index": 0, "page_size": 100}
         )
-        return list(output.get("vocabulary_list") or [])
+        found = output.get("vocabulary_list") or []
+        if not isinstance(found, list) or not all(
+            isinstance(row, dict) and text_field(row, "vocabulary_id") for row in found
+        ):
+            raise MessageError("Malformed vocabulary list")
+        return found
 
     async def _call(self, request_input: dict[str, Any]) -> dict[str, Any]:
         body = {"model": "speech-biasing", "input": request_input}
         data = await self._api.request("POST", CUSTOMIZATION_PATH, json_body=body, require="output")
-        return dict(data["output"] or {})
+        return object_field(data, "output", "vocabulary answer")

@@ -1,50 +1,49 @@
-"""The recognition of one utterance, kept alive across connection trouble.
+"""The tasks of one utterance, kept alive across connection trouble.
+
+`Utterance` (utterance.py) drives a session from above: it feeds the caller's audio, applies
+the end-of-speech policy and makes the outcome; the session only sends, replays and reads.
 
 Audio is cut into ~100 ms frames and kept (up to `RetryPolicy.replay_seconds`) while it is sent.
 If the connection drops mid-utterance, or the service throttles, a new task is started on a
 fresh connection and this utterance's audio is replayed from the start, so no audio is lost.
-A reused connection that turns out to be dead is replaced without counting as a retry.
-After the audio ends, everything is bounded by one deadline (`Timeouts.finish`).
+How tasks are started, and which failure deserves another one, is `TaskStarter`'s job: the
+number of attempts is fixed and the start deadline runs from the first. After the audio ends,
+everything is bounded by one deadline (`Timeouts.finish`); final text that arrived is kept
+even when the task's end does not come.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 import logging
 from types import TracebackType
 from typing import Self
 
-from .audio import AudioFramer, AudioInput, frame_bytes, pcm_bytes_per_second
+from .audio import PCM_SAMPLE_BYTES, AudioFramer, frame_bytes, pcm_bytes_per_second
 from .connections import ConnectionPool
-from .endpointing import Endpointing
-from .endpoints import Protocol
 from .errors import (
     DashScopeConnectionError,
     DashScopeError,
-    DashScopeThrottledError,
     DashScopeTimeoutError,
 )
 from .messages import RecognitionParameters
-from .qwen import QwenRealtimeTask
-from .realtime import RecognitionTask
 from .replay import ReplayBuffer
-from .retry import RetryBudget, RetryPolicy, Timeouts
+from .retry import RetryPolicy, Timeouts
+from .starter import TaskStarter
 from .stats import RecognitionStats
 from .task import SocketTask
 from .transcript import Transcript
-from .utterance import run_utterance
 
 _LOGGER = logging.getLogger(__name__)
-# Each protocol's task: a new family is a new protocol module and a row here.
-_TASKS: dict[Protocol, type[SocketTask]] = {
-    Protocol.INFERENCE: RecognitionTask,
-    Protocol.REALTIME: QwenRealtimeTask,
-}
 
 
 class RecognitionSession:
-    """One utterance: use as an async context manager, send audio, read results."""
+    """One utterance's tasks: use as an async context manager, send audio, read results.
+
+    `Utterance` drives one from above (the caller's stream, the end-of-speech policy, the
+    outcome); `DashScopeClient.validate` drives one directly.
+    """
 
     def __init__(
         self,
@@ -59,10 +58,12 @@ class RecognitionSession:
         self._pool = pool
         self.parameters = parameters
         self._timeouts = timeouts
-        self._policy = policy
         self._keep_connection = keep_connection
-        self._framer = AudioFramer(frame_bytes(parameters.audio_format, parameters.sample_rate))
         self._pcm = parameters.audio_format == "pcm"
+        self._framer = AudioFramer(
+            frame_bytes(parameters.audio_format, parameters.sample_rate),
+            PCM_SAMPLE_BYTES if self._pcm else 1,
+        )
         # Compressed audio: bound the replay buffer as if it were 128 kbit/s.
         self._bytes_per_second = (
             pcm_bytes_per_second(parameters.sample_rate) if self._pcm else 16000
@@ -70,25 +71,20 @@ class RecognitionSession:
         self._replay = ReplayBuffer(int(policy.replay_seconds * self._bytes_per_second))
         self._task: SocketTask | None = None
         self._closed_task: SocketTask | None = None
-        self._task_class = _TASKS[parameters.protocol]
-        self._url = pool.url(parameters.protocol, parameters.model)
         self._lock = asyncio.Lock()
         self._audio_done = False
         self._deadline: float | None = None
         self._aborted: DashScopeError | None = None
         self._closed = False
         self._finish_in_background = False  # set by finish_early
-        self._retries = RetryBudget(policy)
-        # A session that will not keep its connection (a validation) never takes a pooled one.
-        self._fresh = not keep_connection
         self._started_at = 0.0
         self._audio_end_at: float | None = None
+        self._answered_at: float | None = None
         self.stats = RecognitionStats(parameters.model)
-
-    @property
-    def task_id(self) -> str | None:
-        """Return the id of the current task."""
-        return self.stats.task_id
+        # A session that will not keep its connection (a validation) never takes a pooled one.
+        self._starter = TaskStarter(
+            pool, parameters, timeouts, policy, self.stats, fresh=not keep_connection
+        )
 
     @property
     def audio_bytes(self) -> int:
@@ -126,16 +122,6 @@ class RecognitionSession:
         """Give the connection back if its task finished, otherwise close it."""
         await self.close()
 
-    def stream(
-        self, chunks: AsyncIterable[bytes], audio: AudioInput, endpointing: Endpointing
-    ) -> AsyncIterator[Transcript]:
-        """Send the caller's audio as it arrives and yield the transcript as it grows.
-
-        The sender task, framing, replay, the length cap, the end of speech and the
-        statistics all live behind this; the session must already be entered.
-        """
-        return run_utterance(self, chunks, audio, endpointing)
-
     async def send_audio(self, chunk: bytes) -> None:
         """Queue audio; every full frame is sent at once."""
         if self._closed:
@@ -162,7 +148,12 @@ class RecognitionSession:
             await self._pump()
 
     async def results(self) -> AsyncIterator[Transcript]:
-        """Yield the transcript as it grows, until the service has sent everything."""
+        """Yield the transcript as it grows, until the service has sent everything.
+
+        Words that arrived are not thrown away: once the audio ended, a task whose every
+        sentence has its final text is complete even if its end (`task-finished`) is lost or
+        late, and is neither replayed nor failed.
+        """
         while True:
             task = self._task
             assert task is not None  # a failed start raised instead
@@ -171,18 +162,24 @@ class RecognitionSession:
                     yield transcript
                 break
             except TimeoutError as err:
+                if task.finish_sent and task.complete():
+                    _LOGGER.debug("The task's end did not come; its final text is complete")
+                    break
                 raise DashScopeTimeoutError(
                     f"No final result within {self._timeouts.finish:g} s after the audio ended"
                 ) from err
             except DashScopeError as err:
+                if (
+                    isinstance(err, DashScopeConnectionError)
+                    and task.finish_sent
+                    and task.complete()
+                ):
+                    _LOGGER.debug("Connection lost after the final text (%s): no replay", err)
+                    break
                 await self._drop_task()
                 await self._before_retry(err, task)
                 await self._start_task()
-        now = asyncio.get_running_loop().time()
-        if task.first_result_at is not None:
-            self.stats.first_result_seconds = task.first_result_at - self._started_at
-        if self._audio_end_at is not None:
-            self.stats.finalize_seconds = now - self._audio_end_at
+        self._answered_at = asyncio.get_running_loop().time()
 
     async def finish_early(self) -> None:
         """Send `finish-task` and let the task end in the background: the caller has its answer.
@@ -208,9 +205,12 @@ class RecognitionSession:
         if self._pcm:
             self.stats.audio_seconds = self.audio_bytes / self._bytes_per_second
         task, self._task = self._task, None
+        self._record_timings(task)
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
+        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
+        self.stats.tokens = task.transcript.tokens
         if not self._keep_connection:
             await self._pool.discard(task.connection)
         elif task.finished:
@@ -237,37 +237,22 @@ class RecognitionSession:
         self._replay.settle()
 
     async def _start_task(self) -> None:
-        """Start a task and send it this utterance's audio so far, retrying per the policy."""
+        """Start a task and send it this utterance's audio so far, retrying per the policy.
+
+        Every attempt shares one deadline, measured from the first: a retry never resets it.
+        """
         async with self._lock:
+            deadline = asyncio.get_running_loop().time() + self._timeouts.start
             while True:
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + self._timeouts.start
                 if self._deadline is not None:
                     deadline = min(deadline, self._deadline)
-                connection = None
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        connection = await self._pool.acquire(fresh=self._fresh, url=self._url)
-                        task = self._task_class(connection, self.parameters)
-                        self._task = task
-                        self._replay.rewind()
-                        self.stats.attempts += 1
-                        self.stats.task_id = task.task_id
-                        if self.stats.attempts == 1:
-                            self.stats.reused_connection = connection.reused
-                        await task.start()
-                        self.stats.task_id = task.task_id  # the service may name it on start
-                except TimeoutError as err:
-                    await self._drop_task()
-                    raise DashScopeTimeoutError(
-                        f"The recognition did not start within {self._timeouts.start:g} s"
-                    ) from err
+                    task = await self._starter.attempt(deadline)
                 except DashScopeError as err:
-                    failed, self._task = self._task, None
-                    if connection is not None:
-                        await self._pool.discard(connection)
-                    await self._before_retry(err, failed)
+                    await self._before_retry(err, self._starter.failed)
                     continue
+                self._task = task
+                self._replay.rewind()  # the new task gets the whole utterance
                 if self._deadline is not None:
                     task.set_deadline(self._deadline)
                 await self._pump()
@@ -276,31 +261,21 @@ class RecognitionSession:
     async def _drop_task(self) -> None:
         task, self._task = self._task, None
         if task is not None:
+            self.stats.note_first_result(task.first_result_at, self._started_at)
             await self._pool.discard(task.connection)
+
+    def _record_timings(self, task: SocketTask | None) -> None:
+        """Fill the timings however the utterance ended (answered, ended early, failed)."""
+        if task is not None:
+            self.stats.note_first_result(task.first_result_at, self._started_at)
+        if self._audio_end_at is not None:
+            end = self._answered_at or asyncio.get_running_loop().time()
+            self.stats.finalize_seconds = max(0.0, end - self._audio_end_at)
 
     async def _before_retry(self, err: DashScopeError, task: SocketTask | None) -> None:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""
         if self._aborted is not None:
             raise self._aborted from err
-        self._fresh = True
-        if isinstance(err, DashScopeConnectionError):
-            if task is not None and task.connection.reused and not task.started:
-                _LOGGER.debug("Idle connection was dead; starting on a fresh one")
-                return
-            if not self._replay.replayable or not self._retries.take_reconnect():
-                raise err
-            self.stats.retried_after.append("ConnectionLost")
-            _LOGGER.debug("Connection lost (%s); replaying %d bytes", err, self.audio_bytes)
-            return
-        if isinstance(err, DashScopeThrottledError):
-            now = asyncio.get_running_loop().time()
-            if (
-                not self._replay.replayable
-                or (backoff := self._retries.take_throttle_retry(now, self._deadline)) is None
-            ):
-                raise err
-            self.stats.retried_after.append(err.code)
-            _LOGGER.debug("Throttled (%s); retrying in %g s", err.code, backoff)
-            await asyncio.sleep(backoff)
-            return
-        raise err
+        await self._starter.before_retry(
+            err, task, replayable=self._replay.replayable, deadline=self._deadline
+        )

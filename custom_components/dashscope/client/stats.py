@@ -12,6 +12,8 @@ class RecognitionStats:
     model: str
     task_id: str | None = None
     audio_seconds: float | None = None  # known for PCM
+    billed_seconds: float = 0.0  # the audio the service billed (its `usage.duration`)
+    tokens: int | None = None  # input plus output tokens, for models billed in tokens
     first_result_seconds: float | None = None  # from the start of the session
     finalize_seconds: float | None = None  # from the end of the audio to the final result
     reused_connection: bool = False
@@ -19,3 +21,8 @@ class RecognitionStats:
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
     error_code: str | None = None  # the failure's code (or class), when the recognition failed
     ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller
+
+    def note_first_result(self, first_result_at: float | None, started_at: float) -> None:
+        """Keep the earliest first result of the utterance's tasks (event-loop times)."""
+        if first_result_at is not None and self.first_result_seconds is None:
+            self.first_result_seconds = first_result_at - started_at

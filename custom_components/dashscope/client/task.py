@@ -2,8 +2,9 @@
 
 A task sends its utterance's audio and reads results until the service says it has sent
 everything; the session above it decides about retries and replays. The protocols differ in
-their messages (`realtime.RecognitionTask` for run-task/finish-task, `qwen.QwenRealtimeTask`
-for session.update/session.finish), not in how a socket is read, bounded or closed.
+their messages (`inference.RecognitionTask` for run-task/finish-task,
+`realtime_api.QwenRealtimeTask` for session.update/session.finish), not in how a socket is
+read, bounded or closed.
 """
 
 from __future__ import annotations
@@ -72,6 +73,21 @@ class SocketTask:
         self._closing_error = error
         await self.connection.ws.close()
 
+    def complete(self) -> bool:
+        """Return True when every sentence heard so far has its final text (none pending)."""
+        return bool(self.transcript.sentences) and self.transcript.partial is None
+
+    def _mark_started(self, sent_at: float) -> None:
+        """Note that the service accepted the task (and how long the connection took)."""
+        self.started = True
+        if self.connection.start_seconds is None:
+            self.connection.start_seconds = asyncio.get_running_loop().time() - sent_at
+
+    def _mark_finished(self) -> None:
+        """Note that the service sent everything: the connection has proven itself."""
+        self.finished = True
+        self.connection.completed += 1
+
     def _result_seen(self) -> None:
         if self.first_result_at is None:
             self.first_result_at = asyncio.get_running_loop().time()
@@ -89,9 +105,26 @@ class SocketTask:
                 continue
             if self._closing_error is not None:
                 raise self._closing_error
-            raise DashScopeConnectionError(
-                f"Connection closed before the task ended ({message.type.name})"
+            raise self._closed_error(message)
+
+    def _closed_error(self, message: aiohttp.WSMessage) -> DashScopeConnectionError:
+        """Say how the connection ended, and what it likely means before a start."""
+        if isinstance(message.data, aiohttp.WebSocketError) and (
+            message.data.code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
+        ):
+            how = "sent a message over the client's 4 MiB limit"
+        elif message.type is aiohttp.WSMsgType.CLOSE:
+            how = f"closed the connection (code {message.data})"
+        elif message.type is aiohttp.WSMsgType.ERROR:
+            how = f"broke the connection ({type(message.data).__name__})"
+        else:
+            how = "closed the connection"
+        if not self.started:
+            return DashScopeConnectionError(
+                f"The service {how} before the task started — is real-time speech "
+                "recognition enabled for this key's workspace?"
             )
+        return DashScopeConnectionError(f"The service {how} before the task ended")
 
     async def _send_text(self, text: str) -> None:
         try:

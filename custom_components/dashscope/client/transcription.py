@@ -16,7 +16,9 @@ from .errors import (
     DashScopeConnectionError,
     DashScopeServiceError,
     DashScopeTimeoutError,
+    MessageError,
 )
+from .messages import MALFORMED, object_field, text_field
 from .rest import HttpApi
 
 SUBMIT_PATH = "/api/v1/services/audio/asr/transcription"
@@ -82,7 +84,10 @@ class TranscriptionClient:
         except asyncio.CancelledError:
             await asyncio.shield(self._cancel_quietly(task_id))
             raise
-        return task_id, [await self._file(result) for result in output.get("results") or []]
+        results = output.get("results") or []
+        if not isinstance(results, list):
+            raise MessageError("Malformed transcription task: results is not a list")
+        return task_id, [await self._file(result) for result in results]
 
     async def submit(self, job: TranscriptionJob, *, oss_resolve: bool = False) -> str:
         """Submit a job; return its task id."""
@@ -97,12 +102,15 @@ class TranscriptionClient:
         data = await self._api.request(
             "POST", SUBMIT_PATH, json_body=body, headers=headers, require="output"
         )
-        return str(data["output"]["task_id"])
+        task_id = text_field(object_field(data, "output", "transcription answer"), "task_id")
+        if not task_id:
+            raise MessageError("Malformed transcription answer: no task_id")
+        return task_id
 
     async def status(self, task_id: str) -> dict[str, Any]:
         """Return a task's `output`."""
         data = await self._api.request("GET", TASK_PATH.format(task_id=task_id))
-        return dict(data.get("output") or {})
+        return object_field(data, "output", "transcription task")
 
     async def cancel(self, task_id: str) -> None:
         """Cancel a task."""
@@ -119,18 +127,22 @@ class TranscriptionClient:
             params={"action": "getPolicy", "model": model},
             require="data",
         )
-        policy = data["data"]
-        key = f"{policy['upload_dir']}/{file_name}"
+        policy = object_field(data, "data", "upload policy")
+        try:
+            key = f"{policy['upload_dir']}/{file_name}"
+            fields = (
+                ("OSSAccessKeyId", policy["oss_access_key_id"]),
+                ("Signature", policy["signature"]),
+                ("policy", policy["policy"]),
+                ("key", key),
+                ("x-oss-object-acl", policy["x_oss_object_acl"]),
+                ("x-oss-forbid-overwrite", policy["x_oss_forbid_overwrite"]),
+                ("success_action_status", "200"),
+            )
+        except KeyError as err:
+            raise MessageError(f"Malformed upload policy: no {err}") from None
         form = aiohttp.FormData()
-        for name, value in (
-            ("OSSAccessKeyId", policy["oss_access_key_id"]),
-            ("Signature", policy["signature"]),
-            ("policy", policy["policy"]),
-            ("key", key),
-            ("x-oss-object-acl", policy["x_oss_object_acl"]),
-            ("x-oss-forbid-overwrite", policy["x_oss_forbid_overwrite"]),
-            ("success_action_status", "200"),
-        ):
+        for name, value in fields:
             form.add_field(name, str(value))
         form.add_field("file", content, filename=file_name)
         status, _ = await self._api.send(
@@ -152,27 +164,22 @@ class TranscriptionClient:
 
     async def _file(self, result: dict[str, Any]) -> FileTranscript:
         """Return one file's outcome: every subtask is checked, not only the task."""
-        url = str(result.get("file_url", ""))
-        status = str(result.get("subtask_status", "UNKNOWN"))
-        if status != "SUCCEEDED" or "transcription_url" not in result:
+        if not isinstance(result, dict):
+            raise MessageError("Malformed transcription task: a result is not an object")
+        url = text_field(result, "file_url")
+        status = text_field(result, "subtask_status") or "UNKNOWN"
+        if status != "SUCCEEDED" or not text_field(result, "transcription_url"):
             return FileTranscript(
-                url, status, error_code=result.get("code"), error_message=result.get("message")
+                url,
+                status,
+                error_code=text_field(result, "code") or None,
+                error_message=text_field(result, "message") or None,
             )
-        document = await self._fetch(str(result["transcription_url"]))
-        transcripts = document.get("transcripts") or []
-        sentences = tuple(
-            {
-                "text": sentence.get("text", ""),
-                "begin_ms": sentence.get("begin_time"),
-                "end_ms": sentence.get("end_time"),
-                **({"speaker_id": sentence["speaker_id"]} if "speaker_id" in sentence else {}),
-                **({"channel_id": t.get("channel_id")} if len(transcripts) > 1 else {}),
-            }
-            for t in transcripts
-            for sentence in t.get("sentences") or []
-        )
-        text = "\n".join(str(t.get("text", "")) for t in transcripts)
-        return FileTranscript(url, status, text=text, sentences=sentences)
+        document = await self._fetch(text_field(result, "transcription_url"))
+        try:
+            return _file_transcript(url, status, document)
+        except MALFORMED:
+            raise MessageError(f"Malformed transcription result of {url}") from None
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         status, text = await self._api.send(
@@ -182,7 +189,7 @@ class TranscriptionClient:
             raise DashScopeServiceError(f"HTTP {status}", "result download")
         try:
             document = json.loads(text)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             raise DashScopeServiceError("InvalidResult", "the result is not JSON") from err
         if not isinstance(document, dict):
             raise DashScopeServiceError("InvalidResult", "the result is not a JSON object")
@@ -194,3 +201,21 @@ class TranscriptionClient:
             DashScopeServiceError, DashScopeConnectionError, DashScopeTimeoutError
         ):
             await self.cancel(task_id)
+
+
+def _file_transcript(url: str, status: str, document: dict[str, Any]) -> FileTranscript:
+    """Read a result document: its channels' texts and sentences (a bad shape raises)."""
+    transcripts = document.get("transcripts") or []
+    sentences = tuple(
+        {
+            "text": text_field(sentence, "text"),
+            "begin_ms": sentence.get("begin_time"),
+            "end_ms": sentence.get("end_time"),
+            **({"speaker_id": sentence["speaker_id"]} if "speaker_id" in sentence else {}),
+            **({"channel_id": t.get("channel_id")} if len(transcripts) > 1 else {}),
+        }
+        for t in transcripts
+        for sentence in t.get("sentences") or []
+    )
+    text = "\n".join(text_field(t, "text") for t in transcripts)
+    return FileTranscript(url, status, text=text, sentences=sentences)

@@ -1,28 +1,129 @@
-"""One utterance: the pipeline's audio goes out while results come in.
+"""One utterance, driven from above its session: audio in, transcripts out, one outcome.
 
-A sender task forwards audio as it arrives; the caller's task reads results. With
-end-of-speech on, the utterance ends as soon as the service's segmentation says the command
-is over: the sender stops consuming the pipeline's audio, `finish-task` goes out, and the
-last results are read, leaving the connection reusable.
+`Utterance` owns a `RecognitionSession`, the caller's `AudioInput` and the `Endpointing`
+policy. A sender task forwards audio as it arrives; the caller's task reads results. When
+the policy says the service's segmentation ended the command, the sender stops consuming
+the caller's audio, the task is finished, and the last results are read, leaving the
+connection reusable. However it ends, the caller gets one `RecognitionOutcome`.
+
+A caller that has another way to answer (a fallback engine) may pass `give_up_start`: an
+awaitable that, once it returns an error before the task has started, gives the start up with
+that error instead of waiting out the account's start timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
 import contextlib
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 from .audio import AudioInput
-from .endpointing import Endpointing, ends_command
+from .endpointing import Endpointing
 from .errors import DashScopeError
+from .session import RecognitionSession
+from .stats import RecognitionStats
 from .transcript import Transcript
 
-if TYPE_CHECKING:
-    from .session import RecognitionSession
+# Returns the error a start still under way is given up with (see `Utterance.transcripts`).
+type GiveUp = Callable[[], Coroutine[Any, Any, DashScopeError]]
 
 
-async def run_utterance(
+@dataclass(frozen=True, slots=True)
+class RecognitionOutcome:
+    """What one recognition gives its caller, however it ended."""
+
+    transcript: Transcript
+    stats: RecognitionStats  # what diagnostics show (no text)
+    audio_bytes: int  # as sent to the service
+    error: DashScopeError | None = None  # what failed it, if anything did
+
+    @property
+    def ended_by(self) -> str:
+        """Return what ended it: "caller", "service", "length_cap" or "error"."""
+        if self.error is not None:
+            return "error"
+        return self.stats.ended_by or "caller"
+
+
+class Utterance:
+    """One recognition: run it once with the caller's audio, then read its outcome."""
+
+    def __init__(
+        self, session: RecognitionSession, audio: AudioInput, endpointing: Endpointing
+    ) -> None:
+        """Prepare the utterance; nothing is sent before its audio is given."""
+        self._session = session
+        self._audio = audio
+        self._endpointing = endpointing
+        self._outcome: RecognitionOutcome | None = None
+
+    @property
+    def outcome(self) -> RecognitionOutcome:
+        """Return how the recognition ended (once `transcripts` or `run` has ended)."""
+        if self._outcome is None:
+            raise RuntimeError("The utterance has not ended")
+        return self._outcome
+
+    async def transcripts(
+        self, chunks: AsyncIterable[bytes], *, give_up_start: GiveUp | None = None
+    ) -> AsyncIterator[Transcript]:
+        """Send `chunks` as they arrive and yield the transcript as it grows.
+
+        A DashScope failure ends the iteration quietly: it is the outcome's `error`. With
+        `give_up_start`, a start still under way when it returns fails with the error it returns.
+        """
+        session = self._session
+        error: DashScopeError | None = None
+        try:
+            await _start(session, give_up_start)
+            try:
+                async for transcript in _results(session, chunks, self._audio, self._endpointing):
+                    yield transcript
+            finally:
+                await session.close()  # what leaving `async with session` does
+        except DashScopeError as err:
+            session.record_failure(err)
+            error = err
+        self._outcome = RecognitionOutcome(
+            session.transcript, session.stats, session.audio_bytes, error
+        )
+
+    async def run(
+        self, chunks: AsyncIterable[bytes], *, give_up_start: GiveUp | None = None
+    ) -> RecognitionOutcome:
+        """Recognize `chunks` without reading the transcript as it grows."""
+        async for _ in self.transcripts(chunks, give_up_start=give_up_start):
+            pass
+        return self.outcome
+
+
+async def _start(session: RecognitionSession, give_up: GiveUp | None) -> None:
+    """Start the session's task; give it up with `give_up`'s error if that comes first."""
+    if give_up is None:
+        await session.__aenter__()
+        return
+    enter = asyncio.create_task(session.__aenter__(), name="dashscope session start")
+    watch = asyncio.create_task(give_up(), name="dashscope start watch")
+    try:
+        await asyncio.wait({enter, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not enter.done():
+            enter.cancel()  # the session closes itself
+        if not watch.done():
+            watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    if enter.cancelled() or not enter.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await enter
+        await session.close()  # had it started in the meantime, it is given up all the same
+        raise watch.result()
+    enter.result()
+
+
+async def _results(
     session: RecognitionSession,
     stream: AsyncIterable[bytes],
     audio: AudioInput,
@@ -38,15 +139,11 @@ async def run_utterance(
     try:
         async for transcript in session.results():
             yield transcript
-            # Once the audio is over (the pipeline ended it, or the cap did) and `finish-task`
+            # Once the audio is over (the caller ended it, or the cap did) and `finish-task`
             # is out, every sentence up to `task-finished` belongs to the transcript: only
-            # audio still flowing is cut short by the service's end of speech.
-            if (
-                endpointing.on_service_end
-                and not sender.done()
-                and ends_command(transcript, endpointing.min_speech_ms)
-            ):
-                # The answer is here: stop reading the pipeline's audio and return now; the
+            # audio still flowing is cut short by the end-of-speech policy.
+            if not sender.done() and endpointing.ends(transcript):
+                # The answer is here: stop reading the caller's audio and return now; the
                 # task finishes in the background and the connection stays reusable.
                 session.stats.ended_by = "service"
                 await _stop(sender)
@@ -54,9 +151,6 @@ async def run_utterance(
                 break
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
-    except DashScopeError as err:
-        session.record_failure(err)
-        raise
     finally:
         await _stop(sender)
 

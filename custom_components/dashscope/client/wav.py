@@ -13,15 +13,18 @@ _MAX_HEADER_BYTES = 64 * 1024
 _RIFF_HEADER_BYTES = 12
 _FMT_BYTES = 16
 _PCM_BITS = 16
+# What a real recording's header can say; beyond, it lies (and would resample to nothing).
+_MIN_RATE = 1_000
+_MAX_RATE = 768_000
+_MAX_CHANNELS = 32
 
 
 @dataclass(frozen=True, slots=True)
 class WavFormat:
-    """The `fmt ` chunk of a WAV file."""
+    """The `fmt ` chunk of a WAV file (always 16-bit PCM: anything else is refused)."""
 
     channels: int
     sample_rate: int
-    bits_per_sample: int
 
 
 class WavStripper:
@@ -54,13 +57,19 @@ class WavStripper:
         return self._release(data_offset)
 
     def finish(self) -> bytes:
-        """Return bytes still held (a stream shorter than a header is taken as audio)."""
+        """Return bytes still held (a stream shorter than a header is taken as audio).
+
+        A WAV header that never reached its data chunk (a chunk size pointing past the end
+        of the file) is an error, not an empty recording.
+        """
         if self._decided:
             return b""
-        if self._pending[:4] == b"RIFF":
+        if self._pending[:4] == b"RIFF" and self._pending[8:12] == b"WAVE":
             self._decided = True
             self._pending.clear()
-            return b""
+            raise UnsupportedAudioError(
+                "WAV header without its data chunk (a chunk size points past the end)"
+            )
         return self._release(0)
 
     def _release(self, offset: int) -> bytes:
@@ -80,17 +89,26 @@ class WavStripper:
             if chunk_id == b"data":
                 return body
             if chunk_id == b"fmt ":
+                if size < _FMT_BYTES:
+                    raise UnsupportedAudioError(f"WAV format chunk of {size} bytes")
                 if body + _FMT_BYTES > len(data):
                     return None
-                tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, body)
+                tag, channels, rate, _, align, bits = struct.unpack_from("<HHIIHH", data, body)
                 if tag not in (_WAVE_FORMAT_PCM, _WAVE_FORMAT_EXTENSIBLE) or bits != _PCM_BITS:
                     raise UnsupportedAudioError(
                         f"WAV audio must be 16-bit PCM (format tag {tag}, {bits} bits)"
                     )
-                if not rate or not channels:
+                if (
+                    not _MIN_RATE <= rate <= _MAX_RATE
+                    or not 1 <= channels <= _MAX_CHANNELS
+                    or align != channels * _PCM_BITS // 8
+                ):
                     raise UnsupportedAudioError(
-                        f"WAV header with {rate} Hz and {channels} channel(s)"
+                        f"WAV header with {rate} Hz, {channels} channel(s) and {align}-byte "
+                        "frames: not a recording's"
                     )
-                self.format = WavFormat(channels, rate, bits)
+                self.format = WavFormat(channels, rate)
             offset = body + size + (size & 1)
+        if offset - len(data) > _MAX_HEADER_BYTES:
+            raise UnsupportedAudioError("WAV header with a chunk size past any header's end")
         return None

@@ -15,7 +15,8 @@ import json
 from typing import Any
 import uuid
 
-from .messages import MessageError, RecognitionParameters, _optional_int
+from .errors import MessageError
+from .messages import MALFORMED, RecognitionParameters, _optional_int, load_object
 from .parameters import Parameter
 
 # Where the engine's two turn-detection settings go in `session.turn_detection`.
@@ -96,6 +97,13 @@ class SpeechStopped:
 
 
 @dataclass(frozen=True, slots=True)
+class Committed:
+    """`input_audio_buffer.committed`: audio became an item, whose final text is now due."""
+
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TranscriptionText:
     """`…transcription.text`: the whole current state of an utterance being recognized.
 
@@ -156,6 +164,7 @@ type RealtimeEvent = (
     SessionUpdated
     | SpeechStarted
     | SpeechStopped
+    | Committed
     | TranscriptionText
     | TranscriptionCompleted
     | TranscriptionFailed
@@ -214,6 +223,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], RealtimeEvent]] = {
     "input_audio_buffer.speech_stopped": lambda data: SpeechStopped(
         _text(data, "item_id"), _optional_int(data.get("audio_end_ms"))
     ),
+    "input_audio_buffer.committed": lambda data: Committed(_text(data, "item_id")),
     _TRANSCRIPTION + "text": lambda data: TranscriptionText(
         _text(data, "item_id"),
         _text(data, "text"),
@@ -234,13 +244,13 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], RealtimeEvent]] = {
 
 
 def parse_realtime_event(text: str) -> RealtimeEvent:
-    """Parse one text frame from the service."""
-    try:
-        data = json.loads(text)
-        kind = data["type"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise MessageError(f"Malformed server event: {text[:200]!r}") from err
+    """Parse one text frame from the service; a frame that cannot be read is a MessageError."""
+    data = load_object(text, "server event")
+    kind = data.get("type")
     if not isinstance(kind, str):
         raise MessageError(f"Malformed server event: {text[:200]!r}")
     parser = _PARSERS.get(kind)
-    return parser(data) if parser is not None else OtherEvent(kind, data)
+    try:
+        return parser(data) if parser is not None else OtherEvent(kind, data)
+    except MALFORMED:  # a shape the parsers did not foresee
+        raise MessageError(f"Malformed server event: {text[:200]!r}") from None

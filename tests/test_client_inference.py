@@ -26,6 +26,7 @@ from custom_components.dashscope.client import (
     Region,
     Timeouts,
     Transcript,
+    Utterance,
 )
 
 from .audio import chunks, tone
@@ -220,8 +221,22 @@ async def test_stall_before_task_started_is_bounded(http, dashscope_server: Runn
     assert dashscope_server.violations == []
 
 
-async def test_stall_after_finish_is_bounded(http, dashscope_server: RunningServer) -> None:
+async def test_missing_task_finished_after_the_finals_keeps_the_text(
+    http, dashscope_server: RunningServer
+) -> None:
+    """Every sentence ended; only `task-finished` never comes: the text, after the deadline."""
     dashscope_server.queue(TaskScript(stall_finish=True))
+    started = time.monotonic()
+    transcript, _ = await recognize(make_client(http, dashscope_server, finish=0.3), tone(0.5))
+    assert transcript.text == "打开客厅的灯。"
+    assert time.monotonic() - started < 3
+    assert dashscope_server.tasks[0].finish_received
+    assert len(dashscope_server.tasks) == 1, "no replay"
+
+
+async def test_a_final_that_never_comes_is_a_timeout(http, dashscope_server: RunningServer) -> None:
+    """A sentence still partial when the deadline passes is not passed off as final."""
+    dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     started = time.monotonic()
     with pytest.raises(DashScopeTimeoutError):
         await recognize(make_client(http, dashscope_server, finish=0.3), tone(0.5))
@@ -325,17 +340,21 @@ def pcm_input() -> AudioInput:
 async def test_stream_owns_the_utterance(
     http, dashscope_server: RunningServer, endpointing, seconds, ended_by, all_read
 ) -> None:
-    """stream() takes the caller's chunks and gives transcripts; the policy decides the end."""
+    """recognize() takes the caller's chunks and gives transcripts; the policy decides the end."""
     if ended_by == "length_cap":
         dashscope_server.queue(TaskScript(sentences=[]))
     audio = tone(seconds)
-    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
-        texts = [t.text async for t in session.stream(paced(audio), pcm_input(), endpointing)]
-    assert session.stats.ended_by == ended_by
+    recognition = utterance(make_client(http, dashscope_server), pcm_input(), endpointing)
+    texts = [t.text async for t in recognition.transcripts(paced(audio))]
+    outcome = recognition.outcome
+    assert outcome.error is None
+    assert outcome.stats.ended_by == ended_by
+    assert outcome.ended_by == (ended_by or "caller")
     received = len(dashscope_server.tasks[0].audio)
     assert (received == len(audio)) is all_read
+    assert outcome.audio_bytes == received
     if ended_by != "length_cap":
-        assert texts[-1] == "打开客厅的灯。"
+        assert texts[-1] == outcome.transcript.text == "打开客厅的灯。"
     else:
         assert received == 6400, "0.2 s of 16 kHz PCM"
 
@@ -343,10 +362,42 @@ async def test_stream_owns_the_utterance(
 async def test_a_failing_stream_ends_the_task_with_a_clear_error(
     http, dashscope_server: RunningServer
 ) -> None:
-    async with make_client(http, dashscope_server).recognition(PARAMETERS) as session:
-        with pytest.raises(DashScopeError, match="microphone unplugged"):
-            async for _ in session.stream(
-                paced(tone(2.0), fail_after=20), pcm_input(), Endpointing()
-            ):
-                pass
-    assert session.stats.error_code == "DashScopeError"
+    """A failure ends the transcripts quietly: it is the outcome's error, with its stats."""
+    recognition = utterance(make_client(http, dashscope_server), pcm_input(), Endpointing())
+    outcome = await recognition.run(paced(tone(2.0), fail_after=20))
+    assert isinstance(outcome.error, DashScopeError)
+    assert "microphone unplugged" in str(outcome.error)
+    assert outcome.ended_by == "error"
+    assert outcome.stats.error_code == "DashScopeError"
+
+
+async def test_a_failed_start_is_an_outcome(http, dashscope_server: RunningServer) -> None:
+    """A key the service refuses fails the start: still one outcome, with the error."""
+    client = make_client(http, dashscope_server, key="sk-wrong")
+    outcome = await utterance(client, pcm_input(), Endpointing()).run(paced(tone(0.5)))
+    assert isinstance(outcome.error, DashScopeAuthError)
+    assert outcome.stats.error_code is not None
+    assert outcome.transcript.text == ""
+
+
+async def test_the_outcome_is_read_after_the_recognition(http, dashscope_server) -> None:
+    recognition = utterance(make_client(http, dashscope_server), pcm_input(), Endpointing())
+    with pytest.raises(RuntimeError, match="not ended"):
+        _ = recognition.outcome
+
+
+def utterance(
+    client: DashScopeClient,
+    audio: AudioInput,
+    endpointing: Endpointing,
+    parameters: RecognitionParameters = PARAMETERS,
+) -> Utterance:
+    """Return the client's recognition of `parameters`' model, hints and options."""
+    return client.recognize(
+        audio,
+        endpointing,
+        model=parameters.model,
+        language_hints=parameters.language_hints,
+        options=parameters.options,
+        context=parameters.context,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import AsyncIterator
 import json
 import time
 from typing import Any
@@ -27,7 +28,7 @@ from custom_components.dashscope.client import (
     Region,
 )
 from custom_components.dashscope.client.parameters import Parameter
-from custom_components.dashscope.client.qwen_messages import (
+from custom_components.dashscope.client.realtime_messages import (
     ErrorEvent,
     OtherEvent,
     TranscriptionText,
@@ -39,7 +40,7 @@ from custom_components.dashscope.client.qwen_messages import (
 from .audio import chunks, tone
 from .conftest import RunningServer
 from .dashscope_server import TaskScript
-from .test_client_realtime import make_client, recognize
+from .test_client_inference import make_client, recognize, utterance
 
 MODEL = "qwen3-asr-flash-realtime"
 QWEN = RecognitionParameters(
@@ -211,10 +212,13 @@ async def test_unknown_model_and_refused_key(
 async def test_a_stalled_finish_is_bounded(
     http: aiohttp.ClientSession, dashscope_server: RunningServer
 ) -> None:
-    dashscope_server.queue(TaskScript(stall_finish=True))
+    """A final that never comes (no `.completed`, no `session.finished`) is a timeout."""
+    dashscope_server.queue(TaskScript(stall_finish=True, finalize_on_finish=False))
     client = make_client(http, dashscope_server, finish=0.3)
+    started = time.monotonic()
     with pytest.raises(DashScopeTimeoutError):
         await recognize(client, tone(0.5), QWEN)
+    assert time.monotonic() - started < 2
 
 
 async def test_the_service_vad_ends_a_voice_command(
@@ -231,12 +235,10 @@ async def test_the_service_vad_ends_a_voice_command(
             await asyncio.sleep(0)
 
     endpointing = Endpointing.for_voice_commands(on_service_end=True)
-    async with client.recognition(QWEN) as session:
-        async for _ in session.stream(forever(), audio, endpointing):
-            pass
-    assert session.transcript.text == "打开客厅的灯"
-    assert session.stats.ended_by == "service"
-    assert session.audio_bytes < 16000 * 2 * 5, "stopped long before the length cap"
+    outcome = await utterance(client, audio, endpointing, QWEN).run(forever())
+    assert outcome.transcript.text == "打开客厅的灯"
+    assert outcome.ended_by == "service"
+    assert outcome.audio_bytes < 16000 * 2 * 5, "stopped long before the length cap"
 
 
 def test_base64_frames_decode_to_the_audio() -> None:
@@ -288,3 +290,35 @@ async def test_throttled_handshake_is_retried_once(
     client = make_client(http, dashscope_server)
     transcript, _ = await recognize(client, tone(1.0), QWEN)
     assert transcript.text == "打开客厅的灯。"
+
+
+@pytest.mark.parametrize(
+    ("endpointing", "service_turns"),
+    [
+        (Endpointing.for_voice_commands(on_service_end=True), True),
+        (Endpointing.for_voice_commands(on_service_end=False), False),
+        (Endpointing.for_recording(), True),
+    ],
+    ids=["service-ends", "caller-ends", "recording"],
+)
+async def test_the_audio_and_the_turns_enter_once(
+    http: aiohttp.ClientSession,
+    dashscope_server: RunningServer,
+    endpointing: Endpointing,
+    service_turns: bool,
+) -> None:
+    """The rate comes from the AudioInput (48 kHz sent as 16 kHz), the turns from the policy."""
+    client = make_client(http, dashscope_server)
+    audio = AudioInput(AudioSpec("wav", "pcm", 48000), (16000, 8000), ("pcm", "opus"))
+    outcome = await utterance(client, audio, endpointing, QWEN).run(once(tone(0.5, rate=48000)))
+    assert outcome.error is None
+    [session] = dashscope_server.qwen_sessions
+    assert session.session_update is not None
+    assert session.session_update["sample_rate"] == 16000
+    assert session.session_update["input_audio_format"] == "pcm"
+    assert (session.turn_detection is not None) is service_turns
+
+
+async def once(audio: bytes) -> AsyncIterator[bytes]:
+    """Give all the audio at once, as a recording does."""
+    yield audio

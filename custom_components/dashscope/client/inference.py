@@ -1,7 +1,12 @@
-"""One recognition task on a connection: `run-task`, audio frames, `finish-task`, results."""
+"""One task of the inference API (Fun-ASR, Paraformer): `run-task`, audio, `finish-task`.
+
+The audio goes out as binary frames and results come back as `result-generated` events until
+`task-finished`, after which the connection may run another task (the pool keeps it).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import logging
 
@@ -43,11 +48,11 @@ class RecognitionTask(SocketTask):
 
     async def start(self) -> None:
         """Send `run-task` and wait for `task-started` (the caller bounds the wait)."""
-        self.connection.tasks += 1
+        sent_at = asyncio.get_running_loop().time()
         await self._send_text(RunTask(self.task_id, self.parameters).to_json())
         while not isinstance(await self._next_event(), TaskStarted):
             pass
-        self.started = True
+        self._mark_started(sent_at)
         _LOGGER.debug("Task %s started (%s)", self.task_id, self.parameters.model)
 
     async def send_frame(self, frame: bytes) -> None:
@@ -68,11 +73,11 @@ class RecognitionTask(SocketTask):
         while True:
             event = await self._next_event()
             if isinstance(event, TaskFinished):
-                self.finished = True
+                self._mark_finished()
                 return
             if isinstance(event, ResultGenerated):
                 self._result_seen()
-                if self.transcript.add(event.sentence, event.billed_seconds):
+                if self.transcript.add(event.sentence, event.billed_seconds, event.tokens):
                     yield self.transcript
 
     async def _next_event(self) -> ServerEvent:
