@@ -156,6 +156,9 @@ def test_token_prices_are_converted_per_second() -> None:
         "fun-asr-realtime", Deployment.SINGAPORE
     )
     assert model_price("no-such-model", Deployment.BEIJING) is None
+    qwen_audio = model_price("qwen-audio-3.1-asr-flash-message", Deployment.SINGAPORE)
+    assert qwen_audio is not None
+    assert (qwen_audio.unit, qwen_audio.currency) == ("million_tokens", "USD")
 
 
 def test_billed_seconds_come_from_the_duration_else_the_tokens() -> None:

@@ -95,6 +95,18 @@ PRICES: dict[tuple[str, Deployment], Price] = {
         "2026-12-07",
         "https://www.alibabacloud.com/help/en/model-studio/fun-asr-realtime-python-sdk",
     ),
+    # The model card's Pricing (docs/models/qwen-audio-asr.md, "message-model", read
+    # 2026-12-07): per million tokens, Singapore input $0.93 / output $0.70. The audio is the
+    # input; the few output tokens of a command's text are not counted. Beijing's figures
+    # are given in dollars only (no yuan price read), and the streaming models' amounts are
+    # not stated: no rows for them.
+    ("qwen-audio-3.1-asr-flash-message", Deployment.SINGAPORE): Price(
+        0.93,
+        "USD",
+        "million_tokens",
+        "2026-12-07",
+        "https://www.alibabacloud.com/help/en/model-studio/qwen-audio-3-1-asr-flash-message",
+    ),
 }
 
 
