@@ -13,6 +13,8 @@ from typing import Any
 
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -27,7 +29,13 @@ from homeassistant.helpers.selector import (
 from .client import ModelInfo, Region, build_context, build_vocabulary, parse_phrases
 from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
-from .const import CONF_END_OF_SPEECH, CONF_EXPOSED_NAMES, CONF_HOTWORDS, CONF_LANGUAGE_HINTS
+from .const import (
+    CONF_END_OF_SPEECH,
+    CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
+    CONF_HOTWORDS,
+    CONF_LANGUAGE_HINTS,
+)
 from .hotwords import takes_phrases
 from .recognizer import END_OF_SPEECH_DEFAULT
 from .validation import NumberRange, range_error, vol
@@ -100,6 +108,8 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             else vol.Optional(spec.parameter.value, default=spec.default)
         )
         fields[key] = _setting_selector(spec)
+    # Any other speech-to-text engine answers when DashScope cannot (fallback.py).
+    fields[vol.Optional(CONF_FALLBACK)] = EntitySelector(EntitySelectorConfig(domain="stt"))
     return vol.Schema(fields)
 
 
