@@ -386,3 +386,35 @@ async def test_no_socket_is_left_open_after_twenty_faulted_utterances(
     after = open_fds()
     assert after <= before, f"{before} → {after} file descriptors; outcomes {outcomes}"
     assert {"text", "MessageError", "DashScopeTimeoutError"} <= set(outcomes)
+
+
+async def test_a_start_given_up_by_the_caller_ends_in_its_error_at_once(
+    http: aiohttp.ClientSession, dashscope_server: RunningServer
+) -> None:
+    """`give_up_start` (the fallback's stall rule): a stalled start fails with the caller's
+    error when it says so, not at the account's start timeout; a prompt start is unaffected."""
+    client = make_client(http, dashscope_server, start=5.0)
+    given_up = DashScopeTimeoutError("given up")
+
+    async def soon() -> DashScopeError:
+        await asyncio.sleep(0.2)
+        return given_up
+
+    dashscope_server.queue(TaskScript(stall_start=True))
+    started = time.monotonic()
+    outcome = await utterance(client, pcm_input(), Endpointing()).run(
+        once(tone(0.5)), give_up_start=soon
+    )
+    assert outcome.error is given_up
+    assert time.monotonic() - started < 0.2 + FAULT_BOUND
+    assert outcome.stats.error_code == "DashScopeTimeoutError"
+
+    async def never() -> DashScopeError:
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    outcome = await utterance(client, pcm_input(), Endpointing()).run(
+        once(tone(0.5)), give_up_start=never
+    )
+    assert outcome.error is None
+    assert outcome.transcript.text == TEXT

@@ -230,6 +230,7 @@ async def test_model_step_lists_only_the_regions_models(
         ("handshake_503", "endpoint", {"base": "cannot_connect"}),
         ("stall", "endpoint", {"base": "cannot_connect"}),
         ("bad_url", "endpoint", {CONF_URL: "invalid_url"}),
+        ("bug", "user", {"base": "unknown"}),
     ],
 )
 async def test_account_step_errors_recover(
@@ -261,6 +262,16 @@ async def test_account_step_errors_recover(
             dashscope_server.accept_delay = 1.0
         case "bad_url":
             overrides = {CONF_URL: "https://example.com"}
+        case "bug":  # anything unforeseen: "unknown" on the form, never a broken flow
+            real_connect = DashScopeClient.connect
+            broken = [True]
+
+            async def connect_once_broken(client: DashScopeClient) -> None:
+                if broken.pop() if broken else False:
+                    raise RuntimeError("a bug")
+                await real_connect(client)
+
+            monkeypatch.setattr(DashScopeClient, "connect", connect_once_broken)
 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await fill_account(hass, result, account_input(dashscope_server, **overrides))
@@ -288,14 +299,15 @@ async def test_account_step_errors_recover(
         (TaskScript(stall_start=True), "fun-asr-realtime", {"base": "cannot_connect"}),
         (None, "fun-asr-realtime-2099-01-01", {CONF_CUSTOM_MODEL: "model_not_available"}),
         (TaskScript(fail_code="InternalError"), "fun-asr-realtime", {"base": "unknown"}),
+        ("bug", "fun-asr-realtime", {"base": "unknown"}),
     ],
-    ids=["invalid_auth", "cannot_connect", "model_not_available", "unknown"],
+    ids=["invalid_auth", "cannot_connect", "model_not_available", "unknown", "bug"],
 )
 async def test_model_step_errors_recover(
     hass: HomeAssistant,
     dashscope_server: RunningServer,
     monkeypatch: pytest.MonkeyPatch,
-    script: TaskScript | None,
+    script: TaskScript | str | None,
     model: str,
     errors: dict[str, str],
 ) -> None:
@@ -306,7 +318,17 @@ async def test_model_step_errors_recover(
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await fill_account(hass, result, account_input(dashscope_server))
     assert await no_open_sockets(dashscope_server), "the account step closed its client"
-    if script is not None:
+    if script == "bug":  # anything unforeseen: "unknown" on the form, never a broken flow
+        real_validate = DashScopeClient.validate
+        broken = [True]
+
+        async def validate_once_broken(client: DashScopeClient, *args: Any) -> None:
+            if broken.pop() if broken else False:
+                raise RuntimeError("a bug")
+            await real_validate(client, *args)
+
+        monkeypatch.setattr(DashScopeClient, "validate", validate_once_broken)
+    elif isinstance(script, TaskScript):
         dashscope_server.queue(script)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: DEFAULT_MODEL, CONF_CUSTOM_MODEL: model}

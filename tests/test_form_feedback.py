@@ -23,6 +23,7 @@ from custom_components.dashscope.const import (
     CONF_HOTWORDS,
     CONF_KEEP_TRANSCRIPTS,
     CONF_MODEL,
+    CONF_MONTHLY_BUDGET,
     CONF_REGION,
     CONF_START_TIMEOUT,
     CONF_URL,
@@ -42,7 +43,11 @@ def _strings(language: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("field", "value", "low", "high"),
-    [(CONF_START_TIMEOUT, 100.0, "2 s", "30 s"), (CONF_FINISH_TIMEOUT, 0.5, "1 s", "30 s")],
+    [
+        (CONF_START_TIMEOUT, 100.0, "2 s", "30 s"),
+        (CONF_FINISH_TIMEOUT, 0.5, "1 s", "30 s"),
+        (CONF_MONTHLY_BUDGET, -5.0, "0", "100000"),
+    ],
 )
 async def test_a_wait_out_of_range_is_refused_with_its_range_in_both_languages(
     hass: HomeAssistant,
@@ -57,11 +62,13 @@ async def test_a_wait_out_of_range_is_refused_with_its_range_in_both_languages(
     assert result["description_placeholders"] == {
         "start_timeout_range": "2-30 s",
         "finish_timeout_range": "1-30 s",
+        "monthly_budget_range": "0-100000",
     }
     for language in ("en", "zh-Hans"):
         step = _strings(language)["options"]["step"]["init"]
         assert "{start_timeout_range}" in step["description"]
         assert "{finish_timeout_range}" in step["data_description"][CONF_FINISH_TIMEOUT]
+        assert "{monthly_budget_range}" in step["data_description"][CONF_MONTHLY_BUDGET]
 
     typed = {CONF_START_TIMEOUT: 10.0, CONF_FINISH_TIMEOUT: 5.0, field: value}
     result = await hass.config_entries.options.async_configure(result["flow_id"], typed)

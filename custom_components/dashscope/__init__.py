@@ -13,6 +13,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .account import endpoint_from_data, timeouts_from_options
 from .client import DashScopeClient, DashScopeError
+from .client.prices import billing_deployment, model_price
 from .const import DOMAIN
 from .entity import async_remove_entities
 from .failures import setup_error
@@ -21,8 +22,9 @@ from .recognizer import Recognizer, recognizer_subentries
 from .repairs import async_clear_stale_model_issues
 from .runtime import DashScopeConfigEntry, DashScopeRuntimeData
 from .services import async_setup_services
+from .usage import EngineUsage, async_track_months
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.STT]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR, Platform.STT]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -48,8 +50,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DashScopeConfigEntry) ->
     }
     hotwords = HotwordManager(hass, entry, client.vocabularies, recognizers)
     await hotwords.async_load()
-    entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers)
+    deployment = billing_deployment(client.endpoint.deployments)
+    usage = {
+        recognizer_id: EngineUsage(model_price(recognizer.model.name, deployment))
+        for recognizer_id, recognizer in recognizers.items()
+    }
+    entry.runtime_data = DashScopeRuntimeData(client, hotwords, recognizers, usage=usage)
     async_clear_stale_model_issues(hass, entry)  # the engine changed since: nothing to fix
+    entry.async_on_unload(async_track_months(hass, usage.values()))
     entry.async_on_unload(lambda: _async_close_when_idle(client))
     entry.async_on_unload(hotwords.async_listen())
     # Stored vocabulary ids are used at once; uploading changes must not delay start-up.

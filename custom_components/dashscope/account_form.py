@@ -34,7 +34,7 @@ from .client import (
     InvalidEndpointError,
     Region,
 )
-from .const import CONF_MODEL, CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN
+from .const import CONF_MODEL, CONF_REGION, CONF_URL, CONF_WORKSPACE_ID, DOMAIN, LOGGER
 from .failures import form_errors
 from .recognizer import recognizer_subentries
 from .recognizer_flow import validate_recognition
@@ -112,6 +112,10 @@ async def validate_account(
             await client.connect()
         except DashScopeError as err:
             return endpoint, form_errors(err, endpoint.websocket_url)
+        except Exception:  # noqa: BLE001 - logged with its traceback below
+            # A bug must not break the form: the person sees "unknown", the log has the cause.
+            LOGGER.exception("Unexpected error checking %s", endpoint.websocket_url)
+            return endpoint, {"base": "unknown"}
     return endpoint, {}
 
 

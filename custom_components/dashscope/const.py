@@ -38,3 +38,14 @@ EVENT_TYPE_RECOGNIZED: Final = "recognized"
 # In-process only (dispatcher), never the event bus: see transcript.py.
 SIGNAL_TRANSCRIPT: Final = "dashscope_transcript_{}"  # formatted with the recognizer's id
 SIGNAL_ANY_TRANSCRIPT: Final = "dashscope_transcript"  # every recognizer: the phrase trigger
+
+CONF_FALLBACK: Final = "fallback"  # an engine setting: the stt entity that answers in an outage
+CONF_MONTHLY_BUDGET: Final = "monthly_budget"  # an account option: estimated cost per month
+# Set by the budget repair's fix flow, for the month it names ("2026-12"):
+CONF_BUDGET_FALLBACK_MONTH: Final = "budget_fallback_month"  # send commands to the fallbacks
+CONF_BUDGET_KEEP_MONTH: Final = "budget_keep_month"  # keep using DashScope, no repair
+ISSUE_OUTAGE: Final = "outage"
+ISSUE_ARREARAGE: Final = "arrearage"
+ISSUE_FREE_QUOTA: Final = "free_quota_exhausted"
+ISSUE_BUDGET: Final = "budget_exceeded"
+OUTAGE_REPAIR_MINUTES: Final = 10  # an outage this long raises a repair

@@ -37,4 +37,18 @@ async def async_get_config_entry_diagnostics(
         "timeouts": asdict(client.timeouts),
         "retry": asdict(client.retry),
         "recent_recognitions": [asdict(stats) for stats in entry.runtime_data.recognitions],
+        # Per engine this month: who answered (DashScope, or the fallback when it could not).
+        "usage": {
+            recognizer_id: {
+                "fallback": entry.runtime_data.recognizers[recognizer_id].fallback,
+                "audio_seconds": usage.audio_seconds,
+                "recognitions": usage.recognitions,
+                "failures": usage.failures,
+                "fallback_answers": usage.fallbacks,
+                "estimated_cost": usage.cost,
+                "currency": usage.price.currency if usage.price else None,
+                "outage_since": usage.outage_since.isoformat() if usage.outage_since else None,
+            }
+            for recognizer_id, usage in entry.runtime_data.usage.items()
+        },
     }

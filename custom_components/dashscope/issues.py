@@ -10,7 +10,15 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_MODEL_NOT_FOUND, ISSUE_VOCABULARY_LIMIT
+from .const import (
+    DOMAIN,
+    ISSUE_ARREARAGE,
+    ISSUE_BUDGET,
+    ISSUE_FREE_QUOTA,
+    ISSUE_MODEL_NOT_FOUND,
+    ISSUE_OUTAGE,
+    ISSUE_VOCABULARY_LIMIT,
+)
 
 
 @callback
@@ -78,3 +86,92 @@ def async_vocabularies_full(hass: HomeAssistant, entry_id: str, title: str) -> N
 def async_vocabulary_uploaded(hass: HomeAssistant, entry_id: str) -> None:
     """Clear the full-lists repair once an upload went through."""
     ir.async_delete_issue(hass, DOMAIN, vocabulary_issue_id(entry_id))
+
+
+def outage_issue_id(recognizer_id: str) -> str:
+    """Return the id of the repair raised when DashScope has not answered an engine for long."""
+    return f"{ISSUE_OUTAGE}_{recognizer_id}"
+
+
+@callback
+def async_long_outage(
+    hass: HomeAssistant, recognizer_id: str, engine: str, fallback: str, error: str
+) -> None:
+    """Say that DashScope has not answered an engine for a while (its fallback answers)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        outage_issue_id(recognizer_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_OUTAGE,
+        translation_placeholders={"engine": engine, "fallback": fallback, "error": error},
+    )
+
+
+@callback
+def async_outage_over(hass: HomeAssistant, recognizer_id: str) -> None:
+    """Clear the long-outage repair: DashScope answers the engine again."""
+    ir.async_delete_issue(hass, DOMAIN, outage_issue_id(recognizer_id))
+
+
+# The account's billing state, by the service's error code: the repair that explains it.
+BILLING_ISSUES = {
+    "Arrearage": ISSUE_ARREARAGE,  # the account is overdue
+    "AllocationQuota.FreeTierOnly": ISSUE_FREE_QUOTA,  # free quota used up, "free tier only" on
+}
+
+
+def billing_issue_id(key: str, entry_id: str) -> str:
+    """Return the id of an account's billing repair (arrears, free quota)."""
+    return f"{key}_{entry_id}"
+
+
+@callback
+def async_billing_problem(hass: HomeAssistant, entry_id: str, code: str, title: str) -> None:
+    """Say what the console needs when the service refuses for billing (`code`)."""
+    key = BILLING_ISSUES[code]
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        billing_issue_id(key, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=key,
+        translation_placeholders={"title": title},
+    )
+
+
+@callback
+def async_billing_fine(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the billing repairs: the service answered the account again."""
+    for key in BILLING_ISSUES.values():
+        ir.async_delete_issue(hass, DOMAIN, billing_issue_id(key, entry_id))
+
+
+def budget_issue_id(entry_id: str) -> str:
+    """Return the id of the repair raised when an account is over its monthly budget."""
+    return f"{ISSUE_BUDGET}_{entry_id}"
+
+
+@callback
+def async_over_budget(
+    hass: HomeAssistant, entry_id: str, title: str, cost: str, budget: str, month: str
+) -> None:
+    """Say the month's estimate passed the budget; its fix flow asks what to do."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        budget_issue_id(entry_id),
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_BUDGET,
+        translation_placeholders={"title": title, "cost": cost, "budget": budget},
+        data={"entry_id": entry_id, "month": month},
+    )
+
+
+@callback
+def async_within_budget(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the budget repair (a new month, a higher budget, or the person decided)."""
+    ir.async_delete_issue(hass, DOMAIN, budget_issue_id(entry_id))

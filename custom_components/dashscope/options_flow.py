@@ -14,8 +14,11 @@ from homeassistant.helpers.selector import (
 
 from .account import timeouts_from_options
 from .const import (
+    CONF_BUDGET_FALLBACK_MONTH,
+    CONF_BUDGET_KEEP_MONTH,
     CONF_FINISH_TIMEOUT,
     CONF_KEEP_TRANSCRIPTS,
+    CONF_MONTHLY_BUDGET,
     CONF_START_TIMEOUT,
     DEFAULT_KEEP_TRANSCRIPTS,
 )
@@ -25,6 +28,8 @@ from .validation import NumberRange, format_number, range_error, vol
 RANGES = {
     CONF_START_TIMEOUT: NumberRange(2, 30, "s"),
     CONF_FINISH_TIMEOUT: NumberRange(1, 30, "s"),
+    # budget.py: in the currency the account's region bills in, so no unit here.
+    CONF_MONTHLY_BUDGET: NumberRange(0, 100_000),
 }
 
 
@@ -52,7 +57,13 @@ class DashScopeOptionsFlow(OptionsFlow):
         if user_input is not None:
             errors, placeholders = range_error(user_input, RANGES)
             if not errors:
-                return self.async_create_entry(data=user_input)
+                # The budget repair's choice for this month stays (budget.py).
+                kept = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key in (CONF_BUDGET_FALLBACK_MONTH, CONF_BUDGET_KEEP_MONTH)
+                }
+                return self.async_create_entry(data={**kept, **user_input})
         current = timeouts_from_options(self.config_entry.options)
         schema = vol.Schema(
             {
@@ -65,6 +76,13 @@ class DashScopeOptionsFlow(OptionsFlow):
                         CONF_KEEP_TRANSCRIPTS, DEFAULT_KEEP_TRANSCRIPTS
                     ),
                 ): BooleanSelector(),
+                # budget.py: above it (the engines' estimated cost this month), a repair.
+                vol.Optional(
+                    CONF_MONTHLY_BUDGET,
+                    description={
+                        "suggested_value": self.config_entry.options.get(CONF_MONTHLY_BUDGET)
+                    },
+                ): NumberSelector(NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX)),
             }
         )
         ranges = {f"{key}_range": _range_text(bounds) for key, bounds in RANGES.items()}

@@ -6,12 +6,22 @@ statistics, the error if it failed) into what Home Assistant shows: the numbers 
 list, the repair or reauth a failure asks for, and the transcript automations receive.
 `async_service_failed` is the part of it for calls without a recognition (the file
 transcription API).
+
+It also counts what every recognition used (`usage.py`: the sensors and the budget), and,
+when DashScope could not answer and the engine's fallback did (`fallback.py`), makes the
+fallback's text the transcript, named by the engine that answered, and keeps the outage to one
+log line and, if it lasts, one repair.
 """
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant, callback
+import dataclasses
+from datetime import timedelta
 
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from .budget import async_check_budget
 from .client import (
     AudioInput,
     CommandMatcher,
@@ -22,10 +32,23 @@ from .client import (
     RecognitionOutcome,
     Utterance,
 )
-from .issues import async_model_not_found, async_model_works, async_start_reauth
+from .client.prices import billed_audio_seconds
+from .const import LOGGER, OUTAGE_REPAIR_MINUTES
+from .fallback import FallbackAnswer, wants_fallback
+from .issues import (
+    BILLING_ISSUES,
+    async_billing_fine,
+    async_billing_problem,
+    async_long_outage,
+    async_model_not_found,
+    async_model_works,
+    async_outage_over,
+    async_start_reauth,
+)
 from .recognizer import Recognizer
 from .runtime import DashScopeRuntimeData
 from .transcript import TranscriptRecord, async_publish
+from .usage import EngineUsage
 
 
 def start_recognition(
@@ -62,6 +85,7 @@ def async_recognition_done(
     entity_id: str,
     language: str,
     publish: bool,
+    fallback: FallbackAnswer | None = None,
 ) -> TranscriptRecord:
     """Show what a finished (or failed) recognition means, and return its transcript record.
 
@@ -70,9 +94,13 @@ def async_recognition_done(
     our back is made again (this utterance already failed). A recognized text reaches the
     event entity and the phrase triggers when `publish` is set: live speech to Assist; a file
     action returns its text to the caller instead, so a recording does not fire automations
-    meant for what people say.
+    meant for what people say. `fallback` is what the engine's fallback answered when
+    DashScope could not: its text is the transcript then, and the record names it.
     """
     runtime.recognitions.append(outcome.stats)
+    if (usage := runtime.usage.get(recognizer.recognizer_id)) is not None:
+        _count(usage, outcome, fallback)
+        async_check_budget(hass, recognizer.entry_id, runtime)
     record = TranscriptRecord.from_transcript(
         outcome.transcript,
         entity_id=entity_id,
@@ -82,20 +110,11 @@ def async_recognition_done(
         audio_seconds=outcome.stats.audio_seconds,
     )
     if (error := outcome.error) is not None:
-        async_service_failed(hass, recognizer.entry_id, error)
-        if isinstance(error, DashScopeVocabularyMissingError):
-            runtime.hotwords.async_forget(recognizer.recognizer_id)
-        elif isinstance(error, DashScopeModelNotFoundError):
-            async_model_not_found(
-                hass,
-                recognizer.entry_id,
-                recognizer.recognizer_id,
-                model=recognizer.model.name,
-                endpoint=recognizer.client.endpoint.websocket_url,
-                engine=recognizer.title,
-            )
-        return record
+        return _async_failed(hass, runtime, recognizer, record, error, fallback, publish=publish)
     async_model_works(hass, recognizer.recognizer_id)
+    async_billing_fine(hass, recognizer.entry_id)
+    if usage is not None and usage.outage_since is not None:
+        _async_outage_over(hass, recognizer, usage)
     if publish and outcome.finished is not None:
         # A complete command answered before its final result: automations get the final
         # text once the task has finished in the background.
@@ -129,3 +148,153 @@ async def _async_publish_final(
     )
     if record.text:
         async_publish(hass, record)
+
+
+@callback
+def async_fallback_answered(
+    hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
+    recognizer: Recognizer,
+    answer: FallbackAnswer,
+    *,
+    entity_id: str,
+    language: str,
+) -> None:
+    """Count and publish what the fallback answered when DashScope was not asked (budget)."""
+    if answer.succeeded and (usage := runtime.usage.get(recognizer.recognizer_id)):
+        usage.roll_over()
+        usage.fallbacks += 1
+        usage.changed()
+    if answer.text:
+        async_publish(
+            hass,
+            TranscriptRecord(
+                entity_id=entity_id,
+                recognizer_id=recognizer.recognizer_id,
+                text=answer.text,
+                language=language,
+                model=recognizer.model.name,
+                audio_seconds=None,
+                sentences=(),
+                engine=answer.entity_id,
+            ),
+        )
+
+
+@callback
+def _async_failed(
+    hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
+    recognizer: Recognizer,
+    record: TranscriptRecord,
+    error: DashScopeError,
+    fallback: FallbackAnswer | None,
+    *,
+    publish: bool,
+) -> TranscriptRecord:
+    """Ask what a failure needs; return the fallback's transcript when it answered."""
+    async_service_failed(hass, recognizer.entry_id, error)
+    if (code := getattr(error, "code", None)) in BILLING_ISSUES:
+        async_billing_problem(hass, recognizer.entry_id, str(code), recognizer.title)
+    if isinstance(error, DashScopeVocabularyMissingError):
+        runtime.hotwords.async_forget(recognizer.recognizer_id)
+    elif isinstance(error, DashScopeModelNotFoundError):
+        async_model_not_found(
+            hass,
+            recognizer.entry_id,
+            recognizer.recognizer_id,
+            model=recognizer.model.name,
+            endpoint=recognizer.client.endpoint.websocket_url,
+            engine=recognizer.title,
+        )
+    if fallback is not None and (usage := runtime.usage.get(recognizer.recognizer_id)):
+        _async_outage(hass, recognizer, usage, error, fallback)
+    if fallback is not None and fallback.text:
+        record = dataclasses.replace(
+            record, text=fallback.text, sentences=(), engine=fallback.entity_id
+        )
+        if publish:
+            async_publish(hass, record)
+    return record
+
+
+@callback
+def _async_outage_over(hass: HomeAssistant, recognizer: Recognizer, usage: EngineUsage) -> None:
+    """Say once that DashScope answers again, and clear the outage's repair."""
+    LOGGER.warning(
+        "DashScope answers %s again, after %d command(s) went to its fallback %s",
+        recognizer.title,
+        usage.outage_commands,
+        recognizer.fallback,
+    )
+    usage.outage_since = None
+    usage.outage_commands = 0
+    usage.outage_repaired = False
+    async_outage_over(hass, recognizer.recognizer_id)
+
+
+def _count(
+    usage: EngineUsage, outcome: RecognitionOutcome, fallback: FallbackAnswer | None
+) -> None:
+    """Add one recognition to the engine's month: billed seconds, counts, latency."""
+    usage.roll_over()
+    stats = outcome.stats
+    billed = billed_audio_seconds(stats.billed_seconds, stats.tokens)
+    if outcome.error is not None:
+        usage.audio_seconds += billed  # what the service said it billed before failing
+        usage.failures += 1
+        if fallback is not None and fallback.succeeded:
+            usage.fallbacks += 1
+        usage.changed()
+        return
+    usage.audio_seconds += billed or stats.audio_seconds or 0.0
+    usage.recognitions += 1
+    if (latency := _latency_ms(outcome)) is not None:
+        usage.last_latency_ms = latency
+    usage.changed()
+
+
+def _latency_ms(outcome: RecognitionOutcome) -> float | None:
+    """Return how long after the end of speech the transcript was there, in ms.
+
+    When the caller ended the audio: from its end to the final result. When the service's
+    end of speech ended it: the audio that had arrived after the last sentence's end, as
+    audio arrives in real time.
+    """
+    stats = outcome.stats
+    if stats.finalize_seconds is not None:
+        return round(stats.finalize_seconds * 1000, 1)
+    sentences = outcome.transcript.sentences
+    if stats.audio_seconds is None or not sentences or sentences[-1].end_time is None:
+        return None
+    return round(max(0.0, stats.audio_seconds * 1000 - sentences[-1].end_time), 1)
+
+
+@callback
+def _async_outage(
+    hass: HomeAssistant,
+    recognizer: Recognizer,
+    usage: EngineUsage,
+    error: DashScopeError,
+    fallback: FallbackAnswer,
+) -> None:
+    """Keep an outage to one log line, and one repair once it has lasted."""
+    if not wants_fallback(error):
+        return
+    now = dt_util.utcnow()
+    if usage.outage_since is None:
+        usage.outage_since = now
+        LOGGER.warning(
+            "DashScope cannot answer %s (%s): its fallback %s answers until it can",
+            recognizer.title,
+            error,
+            fallback.entity_id,
+        )
+    usage.outage_commands += 1
+    if not usage.outage_repaired and now - usage.outage_since >= timedelta(
+        minutes=OUTAGE_REPAIR_MINUTES
+    ):
+        usage.outage_repaired = True
+        async_long_outage(
+            hass, recognizer.recognizer_id, recognizer.title, fallback.entity_id, str(error)
+        )

@@ -26,13 +26,14 @@ from .client import (
     Utterance,
     model_info,
 )
-from .client.parameters import PARAMETERS, task_options
+from .client.parameters import PARAMETERS, Parameter, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
     CONF_COMMAND_END,
     CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
@@ -121,6 +122,7 @@ class Recognizer:
     exposed_names: bool  # also the names of what is exposed to Assist
     client: DashScopeClient
     entry_id: str  # the account's config entry
+    fallback: str | None = None  # the stt entity that answers when DashScope cannot
 
     @classmethod
     def from_subentry(
@@ -152,6 +154,7 @@ class Recognizer:
             exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),
             client=client,
             entry_id=entry.entry_id,
+            fallback=subentry.data.get(CONF_FALLBACK) or None,
         )
 
     def recognition(
@@ -191,6 +194,14 @@ class Recognizer:
         if matcher is None or self.endpointing.command_silence_ms is None:
             return self.endpointing
         return dataclasses.replace(self.endpointing, matcher=matcher)
+
+    @property
+    def silence_ms(self) -> int | None:
+        """Return the engine's silence setting: how long a pause ends a sentence (ms)."""
+        for name, value in self.options:
+            if name in (Parameter.MAX_SENTENCE_SILENCE.value, Parameter.VAD_SILENCE.value):
+                return int(value)
+        return None
 
     def audio_input(self, spec: AudioSpec) -> AudioInput:
         """Return how audio described by `spec` becomes what the model is sent."""

@@ -30,7 +30,7 @@ from .client import (
     model_info,
     models_for,
 )
-from .const import CONF_AUTO_LANGUAGE, CONF_CUSTOM_MODEL, CONF_HOTWORDS, CONF_MODEL
+from .const import CONF_AUTO_LANGUAGE, CONF_CUSTOM_MODEL, CONF_HOTWORDS, CONF_MODEL, LOGGER
 from .failures import form_errors
 from .recognizer import recognizer_subentries, recognizer_title
 from .settings_form import check_settings, settings_schema, settings_step_id
@@ -129,6 +129,10 @@ async def validate_recognition(client: DashScopeClient, model: str) -> dict[str,
         await client.validate(model, info.preferred_sample_rate)
     except DashScopeError as err:
         return form_errors(err, f"{model} at {client.endpoint.websocket_url}")
+    except Exception:  # noqa: BLE001 - logged with its traceback below
+        # A bug must not break the form: the person sees "unknown", the log has the cause.
+        LOGGER.exception("Unexpected error checking %s at %s", model, client.endpoint.websocket_url)
+        return {"base": "unknown"}
     return {}
 
 

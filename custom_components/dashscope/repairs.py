@@ -1,9 +1,12 @@
-"""Repairs that lead somewhere: a model the service cannot find is replaced from the notice.
+"""Repairs that lead somewhere: a model the service cannot find, and a monthly budget passed.
 
 The "model not available" issue (raised in `issues.py`) is fixable: its flow offers the
 account's models, proves the chosen one with a short real recognition, and saves it on the
 engine, keeping the engine's other settings. The issue is removed when the flow ends, and at
 every set-up of the account when the engine it names is gone or uses another model.
+
+The budget issue (`budget.py`) is fixable too: keep using DashScope this month, or send the
+commands to each engine's fallback until the month ends.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ from homeassistant.helpers import issue_registry as ir
 from .client import DashScopeClient
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_BUDGET_FALLBACK_MONTH,
+    CONF_BUDGET_KEEP_MONTH,
     CONF_COMMAND_END,
     CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
     DOMAIN,
+    ISSUE_BUDGET,
     ISSUE_MODEL_NOT_FOUND,
 )
 from .recognizer import default_recognizer
@@ -44,16 +51,19 @@ _KEPT = (
     CONF_COMMAND_SILENCE,
     CONF_HOTWORDS,
     CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
 )
 
 
 async def async_create_fix_flow(
     hass: HomeAssistant,  # noqa: ARG001 - the platform's signature
-    issue_id: str,  # noqa: ARG001
+    issue_id: str,
     data: dict[str, Any] | None,
 ) -> RepairsFlow:
-    """Return the flow that fixes an issue: only the model issue is fixable."""
-    assert data is not None  # raised with the engine it names
+    """Return the flow that fixes an issue: the model issue or the budget issue."""
+    assert data is not None  # both are raised with what they are about
+    if issue_id.startswith(f"{ISSUE_BUDGET}_"):  # issues.budget_issue_id
+        return BudgetRepairFlow(str(data["entry_id"]), str(data["month"]))
     return ModelRepairFlow(str(data["entry_id"]), str(data["subentry_id"]))
 
 
@@ -106,6 +116,44 @@ class ModelRepairFlow(RepairsFlow):
             errors=errors,
             description_placeholders={"model": current, "engine": subentry.title},
         )
+
+
+class BudgetRepairFlow(RepairsFlow):
+    """Ask what happens for the rest of the month once the budget is passed."""
+
+    def __init__(self, entry_id: str, month: str) -> None:
+        """Remember the account and the month the repair is about."""
+        self._entry_id = entry_id
+        self._month = month
+
+    async def async_step_init(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002 - a menu step
+    ) -> RepairsFlowResult:
+        """Offer the two choices."""
+        return self.async_show_menu(step_id="init", menu_options=["keep_going", "use_fallback"])
+
+    async def async_step_keep_going(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002 - a menu choice
+    ) -> RepairsFlowResult:
+        """Keep recognizing with DashScope; no repair again this month."""
+        return self._choose(CONF_BUDGET_KEEP_MONTH)
+
+    async def async_step_use_fallback(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002 - a menu choice
+    ) -> RepairsFlowResult:
+        """Send every command to its engine's fallback until the month ends."""
+        return self._choose(CONF_BUDGET_FALLBACK_MONTH)
+
+    def _choose(self, key: str) -> RepairsFlowResult:
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is not None:
+            self.hass.config_entries.async_update_entry(
+                entry, options={**entry.options, key: self._month}
+            )
+        return self.async_create_entry(data={})
 
 
 @callback

@@ -15,11 +15,12 @@ from .client import DashScopeClient, RecognitionStats
 from .const import RECENT_RECOGNITIONS
 from .hotwords import HotwordManager
 from .recognizer import Recognizer
+from .usage import EngineUsage
 
 
 @dataclass(slots=True)
 class DashScopeRuntimeData:
-    """The account's client, its hotword sync, its recognizers and their recent numbers."""
+    """The account's client, its hotword sync, its recognizers, their recent numbers and usage."""
 
     client: DashScopeClient
     hotwords: HotwordManager
@@ -27,6 +28,7 @@ class DashScopeRuntimeData:
     recognitions: deque[RecognitionStats] = field(
         default_factory=lambda: deque(maxlen=RECENT_RECOGNITIONS)
     )
+    usage: dict[str, EngineUsage] = field(default_factory=dict)  # by subentry id
 
 
 type DashScopeConfigEntry = ConfigEntry[DashScopeRuntimeData]

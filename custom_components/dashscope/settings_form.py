@@ -13,6 +13,8 @@ from typing import Any
 
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -32,6 +34,7 @@ from .const import (
     CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
+    CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     DEFAULT_COMMAND_SILENCE,
@@ -114,6 +117,8 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
             else vol.Optional(spec.parameter.value, default=spec.default)
         )
         fields[key] = _setting_selector(spec)
+    # Any other speech-to-text engine answers when DashScope cannot (fallback.py).
+    fields[vol.Optional(CONF_FALLBACK)] = EntitySelector(EntitySelectorConfig(domain="stt"))
     return vol.Schema(fields)
 
 

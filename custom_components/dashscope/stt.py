@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable
+from contextvars import ContextVar
 import time
 from typing import Any
 
@@ -23,11 +24,21 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.start import async_at_started
 
+from .budget import budget_fallback
 from .client import AudioInput, AudioSpec, CommandMatcher, DashScopeError, service_sample_rate
 from .commands import HomeCommands
 from .const import LOGGER
 from .entity import DashScopeEntity
-from .outcome import async_recognition_done, start_recognition
+from .fallback import (
+    FallbackAnswer,
+    UtteranceAudio,
+    async_fallback,
+    bytes_per_second,
+    pcm_end_of_speech,
+    stalled_start,
+    wants_fallback,
+)
+from .outcome import async_fallback_answered, async_recognition_done, start_recognition
 from .recognizer import Recognizer, recognizer_subentries
 from .runtime import DashScopeConfigEntry
 
@@ -38,6 +49,9 @@ PARALLEL_UPDATES = 0
 # utterance itself; 2026.11 streams partial transcripts.
 SpeechAudioProcessing = getattr(stt, "SpeechAudioProcessing", None)
 PartialSpeechResult = getattr(stt, "PartialSpeechResult", None)
+
+# Set while an engine answers as another's fallback: it falls back no further (no loops).
+_AS_FALLBACK: ContextVar[bool] = ContextVar("dashscope_as_fallback", default=False)
 
 
 async def async_setup_entry(
@@ -178,10 +192,72 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             )
             yield SpeechResult(None, SpeechResultState.ERROR)
 
+    def _kept_audio(
+        self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
+    ) -> UtteranceAudio | None:
+        """Return the utterance's audio kept for the fallback (None: no fallback to ask)."""
+        fallback = self._recognizer.fallback
+        if fallback is None or fallback == self.entity_id or _AS_FALLBACK.get():
+            return None
+        end_of_speech = None
+        if self._recognizer.endpointing.on_service_end:
+            end_of_speech = pcm_end_of_speech(metadata, self._recognizer.silence_ms)
+        return UtteranceAudio(
+            stream,
+            bytes_per_second=bytes_per_second(metadata),
+            end_of_speech=end_of_speech,
+            max_seconds=self._recognizer.endpointing.max_seconds,
+            keep_seconds=self._recognizer.client.retry.replay_seconds,
+        )
+
+    async def _ask_fallback(self, metadata: SpeechMetadata, kept: UtteranceAudio) -> FallbackAnswer:
+        """Give the utterance to the engine's fallback (set: it falls back no further)."""
+        assert self._recognizer.fallback is not None
+        token = _AS_FALLBACK.set(True)
+        try:
+            return await async_fallback(self.hass, self._recognizer.fallback, metadata, kept)
+        finally:
+            _AS_FALLBACK.reset(token)
+
     async def _stream(
         self, metadata: SpeechMetadata, stream: AsyncIterable[bytes]
     ) -> AsyncGenerator[str | SpeechResult]:
         """Stream audio while reading results; yield each new text, then one SpeechResult."""
+        kept = self._kept_audio(metadata, stream)
+        if kept is None:
+            async for update in self._recognize_with_dashscope(metadata, stream, None):
+                yield update
+            return
+        kept.start()
+        try:
+            entry = self.hass.config_entries.async_get_entry(self._recognizer.entry_id)
+            if entry is not None and budget_fallback(entry):
+                # Over budget, and the person chose the fallback for the rest of the month.
+                answer = await self._ask_fallback(metadata, kept)
+                async_fallback_answered(
+                    self.hass,
+                    self._runtime,
+                    self._recognizer,
+                    answer,
+                    entity_id=self.entity_id,
+                    language=str(metadata.language),
+                )
+                yield _result(answer)
+                return
+            async for update in self._recognize_with_dashscope(
+                metadata, kept.chunks(local_end=False), kept
+            ):
+                yield update
+        finally:
+            await kept.close()
+
+    async def _recognize_with_dashscope(
+        self,
+        metadata: SpeechMetadata,
+        stream: AsyncIterable[bytes],
+        kept: UtteranceAudio | None,
+    ) -> AsyncGenerator[str | SpeechResult]:
+        """Recognize with DashScope; if it cannot answer and `kept` is set, with the fallback."""
         started = time.monotonic()
         try:
             audio = self._audio_input(metadata)
@@ -196,19 +272,24 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         utterance = start_recognition(
             self._runtime, recognizer, language, audio, matcher=self._matcher(language)
         )
+        give_up = None if kept is None else stalled_start(kept)
         shown = None
-        async for transcript in utterance.transcripts(stream):
+        async for transcript in utterance.transcripts(stream, give_up_start=give_up):
             if transcript.text != shown:  # a sentence ending may not change the text
                 shown = transcript.text
                 yield shown
         outcome = utterance.outcome
-        if outcome.error is not None:
-            LOGGER.error(
+        if (error := outcome.error) is not None:
+            # With a fallback, an outage is logged once (outcome.py), not per command.
+            (LOGGER.debug if kept is not None and wants_fallback(error) else LOGGER.error)(
                 "Speech recognition with %s failed after %.1f s: %s",
                 recognizer.model.name,
                 time.monotonic() - started,
                 outcome.error,
             )
+        answer = None
+        if error is not None and kept is not None and kept.error is None and wants_fallback(error):
+            answer = await self._ask_fallback(metadata, kept)
         record = async_recognition_done(
             self.hass,
             self._runtime,
@@ -217,9 +298,10 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             entity_id=self.entity_id,
             language=language,
             publish=True,
+            fallback=answer,
         )
-        if outcome.error is not None:
-            yield SpeechResult(None, SpeechResultState.ERROR)
+        if error is not None:
+            yield SpeechResult(None, SpeechResultState.ERROR) if answer is None else _result(answer)
             return
         LOGGER.debug(
             "Task %s recognized %d bytes in %.2f s",
@@ -230,3 +312,10 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         # A complete command answers with the words that matched (its final adds only marks).
         text = record.text if outcome.answer is None else outcome.answer
         yield SpeechResult(text, SpeechResultState.SUCCESS)
+
+
+def _result(answer: FallbackAnswer) -> SpeechResult:
+    """Return what Assist gets from the fallback's answer."""
+    if answer.text is None:
+        return SpeechResult(None, SpeechResultState.ERROR)
+    return SpeechResult(answer.text, SpeechResultState.SUCCESS)

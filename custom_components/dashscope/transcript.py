@@ -32,6 +32,7 @@ class TranscriptRecord:
     sentences: tuple[dict[str, Any], ...]
     emotion: str | None = None
     emotion_confidence: float | None = None
+    engine: str = ""  # the stt entity that answered, when not this one (its fallback)
 
     @classmethod
     def from_transcript(
@@ -85,6 +86,7 @@ class TranscriptRecord:
             "sentences": [dict(row) for row in self.sentences],
             "emotion": self.emotion,
             "emotion_confidence": self.emotion_confidence,
+            "engine": self.engine or self.entity_id,
         }
 
 

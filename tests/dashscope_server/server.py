@@ -151,6 +151,7 @@ class ServerTask:
     finish_received: bool = False
     finished: bool = False
     failed: str | None = None
+    billed_seconds: int = 0  # the `usage.duration` of every result sent
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -473,6 +474,8 @@ class _Connection:
             return
         final = sentence.get("sentence_end") or sentence.get("end_time") is not None
         usage = {"duration": max(1, sentence.get("end_time") or 0) // 1000 or 1} if final else None
+        if usage is not None and self.task is not None:
+            self.task.billed_seconds += usage["duration"]
         await self._send("result-generated", {"output": {"sentence": sentence}, "usage": usage})
 
     async def _send(self, event: str, payload: dict[str, Any], **header: str) -> None:

@@ -123,6 +123,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     (config / "custom_components").mkdir()
     (config / "custom_components" / "dashscope").symlink_to(REPO / "custom_components/dashscope")
     (config / "custom_components" / "dashscope_probe").symlink_to(HERE / "dashscope_probe")
+    (config / "custom_components" / "local_stt").symlink_to(HERE / "local_stt")
     shutil.copy(COMMAND, config / "command.wav")
     port, server_port = _free_port(), _free_port()
     (config / "configuration.yaml").write_text(_configuration(port, config))
@@ -625,6 +626,61 @@ def test_a_complete_command_ends_sooner_than_the_services_end(live: Live) -> Non
     assert "Speech ended (complete_command)" in live.log
 
 
+def test_the_fallback_answers_when_dashscope_is_gone(live: Live) -> None:
+    """A local engine (tests/live/local_stt) as an engine's fallback; then DashScope is gone.
+
+    With the local DashScope server stopped, Assist gets the local engine's text; with the
+    entity ending the utterance (end of speech on), the local end of speech ends it before the
+    recording does. Run last but one: DashScope stays gone.
+    """
+
+    async def run() -> list[dict[str, Any]]:
+        async with aiohttp.ClientSession() as http:
+            flow = await _rest(
+                http, live, "/api/config/config_entries/flow", {"handler": "local_stt"}
+            )
+            assert flow["type"] == "create_entry", flow
+            await _wait_for_state(http, live, "stt.local_engine")
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"model": "fun-asr-realtime"}
+            )
+            assert "fallback" in {field["name"] for field in flow["data_schema"]}, flow
+            done = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"end_of_speech": True, "fallback": "stt.local_engine"},
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_4")
+            live.server.send_signal(signal.SIGTERM)  # DashScope is gone
+            live.server.wait(30)
+            events = await _run_pipeline(http, live, "stt.dashscope_fun_asr_realtime_4")
+            async with http.get(
+                f"{live.url}/api/states/stt.local_engine", headers=live.headers()
+            ) as response:
+                live.facts["local"] = (await response.json())["attributes"]
+            return events
+
+    events = asyncio.run(run())
+    [start] = [event for event in events if event["type"] == "stt-start"]
+    [end] = [event for event in events if event["type"] == "stt-end"]
+    assert end["data"]["stt_output"]["text"] == "打开客厅的灯"
+    speech_seconds = (len(_pcm()) - 48000) / 32000
+    elapsed = end["at"] - start["at"]
+    # The speech, the engine's 500 ms of silence, and at most a second more.
+    assert elapsed < speech_seconds + 0.5 + 1.0, elapsed
+    assert not live.facts["fed_all_stt.dashscope_fun_asr_realtime_4"], "ended locally"
+    local = live.facts["local"]
+    assert local["language"] == "zh"
+    heard_seconds = local["heard_bytes"] / 32000
+    assert speech_seconds + 0.5 <= heard_seconds < speech_seconds + 0.7, heard_seconds
+    outages = [line for line in live.log.splitlines() if "DashScope cannot answer" in line]
+    assert len(outages) == 1, outages
+
+
 _PROBLEM = re.compile(r"^\S+ \S+ (ERROR|WARNING|CRITICAL) ")
 
 
@@ -639,6 +695,8 @@ def test_clean_stop_and_a_clean_log(live: Live) -> None:
         and ("dashscope" in line or "custom_components" in line)
         # Home Assistant says this of every custom integration it loads.
         and "which has not been tested by Home Assistant" not in line
+        # The outage the fallback test makes, said once (warned on purpose).
+        and "DashScope cannot answer" not in line
     ]
     reports = [line for line in lines if "Detected" in line and "custom integration" in line]
     deprecations = [line for line in lines if "deprecat" in line.lower() and "dashscope" in line]

@@ -6,14 +6,19 @@ the policy says the command is over (the service's segmentation, or a complete c
 a short silence), the sender stops consuming the caller's audio, the task is finished in the
 background, and the connection stays reusable. However it ends, the caller gets one
 `RecognitionOutcome`.
+
+A caller that has another way to answer (a fallback engine) may pass `give_up_start`: an
+awaitable that, once it returns an error before the task has started, gives the start up with
+that error instead of waiting out the account's start timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from .audio import AudioInput
 from .endpointing import Endpointing, SpeechEnd
@@ -21,6 +26,9 @@ from .errors import DashScopeError
 from .session import RecognitionSession
 from .stats import RecognitionStats
 from .transcript import Transcript
+
+# Returns the error a start still under way is given up with (see `Utterance.transcripts`).
+type GiveUp = Callable[[], Coroutine[Any, Any, DashScopeError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +79,23 @@ class Utterance:
             raise RuntimeError("The utterance has not ended")
         return self._outcome
 
-    async def transcripts(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[Transcript]:
+    async def transcripts(
+        self, chunks: AsyncIterable[bytes], *, give_up_start: GiveUp | None = None
+    ) -> AsyncIterator[Transcript]:
         """Send `chunks` as they arrive and yield the transcript as it grows.
 
-        A DashScope failure ends the iteration quietly: it is the outcome's `error`.
+        A DashScope failure ends the iteration quietly: it is the outcome's `error`. With
+        `give_up_start`, a start still under way when it returns fails with the error it returns.
         """
         session = self._session
         error: DashScopeError | None = None
         try:
-            async with session:
+            await _start(session, give_up_start)
+            try:
                 async for transcript in _results(session, chunks, self._audio, self._endpointing):
                     yield transcript
+            finally:
+                await session.close()  # what leaving `async with session` does
         except DashScopeError as err:
             session.record_failure(err)
             error = err
@@ -95,11 +109,37 @@ class Utterance:
             finished=session.finished if answer is not None else None,
         )
 
-    async def run(self, chunks: AsyncIterable[bytes]) -> RecognitionOutcome:
+    async def run(
+        self, chunks: AsyncIterable[bytes], *, give_up_start: GiveUp | None = None
+    ) -> RecognitionOutcome:
         """Recognize `chunks` without reading the transcript as it grows."""
-        async for _ in self.transcripts(chunks):
+        async for _ in self.transcripts(chunks, give_up_start=give_up_start):
             pass
         return self.outcome
+
+
+async def _start(session: RecognitionSession, give_up: GiveUp | None) -> None:
+    """Start the session's task; give it up with `give_up`'s error if that comes first."""
+    if give_up is None:
+        await session.__aenter__()
+        return
+    enter = asyncio.create_task(session.__aenter__(), name="dashscope session start")
+    watch = asyncio.create_task(give_up(), name="dashscope start watch")
+    try:
+        await asyncio.wait({enter, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not enter.done():
+            enter.cancel()  # the session closes itself
+        if not watch.done():
+            watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    if enter.cancelled() or not enter.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await enter
+        await session.close()  # had it started in the meantime, it is given up all the same
+        raise watch.result()
+    enter.result()
 
 
 async def _results(
