@@ -43,6 +43,7 @@ from custom_components.dashscope.client.messages import (
     TaskFinished,
     TaskStarted,
     UnknownEvent,
+    Word,
     new_task_id,
     parse_event,
 )
@@ -117,7 +118,11 @@ def test_result_fields_and_unknown_fields() -> None:
                         "emo_confidence": 0.9,
                         "stash": {"text": "x"},
                         "vad_pre_end": True,
-                        "words": [{"text": "好", "fixed": True}],
+                        "words": [
+                            {"text": "好", "fixed": True},
+                            {"text": "我", "begin_time": 400, "end_time": 520},
+                            "not a word",
+                        ],
                     }
                 },
                 "usage": {"duration": 3},
@@ -127,9 +132,19 @@ def test_result_fields_and_unknown_fields() -> None:
     )
     assert parsed == ResultGenerated(
         "t",
-        Sentence("好，我知道了", 170, 920, True, False, "positive", 0.9),
+        Sentence(
+            "好，我知道了",
+            170,
+            920,
+            True,
+            False,
+            "positive",
+            0.9,
+            words=(Word("好"), Word("我", 400, 520)),
+        ),
         billed_seconds=3.0,
     )
+    assert parsed.sentence.last_word_end == 520
 
 
 def test_unknown_events_and_shapes_are_ignored() -> None:

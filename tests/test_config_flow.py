@@ -143,6 +143,7 @@ async def test_user_flow_creates_account_and_recognizer(
     assert result["step_id"] == "settings", "the first engine's settings"
     fields = {str(key) for key in result["data_schema"].schema}
     assert {"end_of_speech", "hotwords", "exposed_names", "max_sentence_silence"} <= fields
+    assert {"command_end", "command_silence_ms"} <= fields
     assert result["description_placeholders"] == {"model": "fun-asr-realtime"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"hotwords": "客厅吊灯", "max_sentence_silence": 400}
@@ -164,6 +165,8 @@ async def test_user_flow_creates_account_and_recognizer(
         CONF_LANGUAGE_HINTS: [],
         CONF_AUTO_LANGUAGE: False,
         "end_of_speech": SERVICE_ENDS_SPEECH,  # on where Home Assistant lets the service end it
+        "command_end": SERVICE_ENDS_SPEECH,  # the same releases end a complete command
+        "command_silence_ms": 200,
         "punctuation_prediction_enabled": True,
         "semantic_punctuation_enabled": False,
         "max_sentence_silence": 400,

@@ -18,6 +18,9 @@ CONF_AUTO_LANGUAGE: Final = "auto_language"
 CONF_HOTWORDS: Final = "hotwords"
 CONF_EXPOSED_NAMES: Final = "exposed_names"
 CONF_END_OF_SPEECH: Final = "end_of_speech"
+CONF_COMMAND_END: Final = "command_end"  # end a complete command after a short silence
+CONF_COMMAND_SILENCE: Final = "command_silence_ms"
+DEFAULT_COMMAND_SILENCE: Final = 200  # ms after the last word of a complete command
 CONF_START_TIMEOUT: Final = "start_timeout"
 CONF_FINISH_TIMEOUT: Final = "finish_timeout"
 

@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from .budget import async_check_budget
 from .client import (
     AudioInput,
+    CommandMatcher,
     DashScopeAuthError,
     DashScopeError,
     DashScopeModelNotFoundError,
@@ -57,10 +58,14 @@ def start_recognition(
     audio: AudioInput,
     *,
     whole_file: bool = False,
+    matcher: CommandMatcher | None = None,
 ) -> Utterance:
-    """Return a recognition of `recognizer`, biased by its phrases and names."""
+    """Return a recognition of `recognizer`, biased by its phrases and names.
+
+    `matcher` tells complete commands apart (`commands.py`) for an engine that ends them early.
+    """
     biasing = runtime.hotwords.biasing(recognizer)
-    return recognizer.recognition(language, audio, biasing, whole_file=whole_file)
+    return recognizer.recognition(language, audio, biasing, whole_file=whole_file, matcher=matcher)
 
 
 @callback
@@ -110,9 +115,39 @@ def async_recognition_done(
     async_billing_fine(hass, recognizer.entry_id)
     if usage is not None and usage.outage_since is not None:
         _async_outage_over(hass, recognizer, usage)
-    if publish and record.text:
+    if publish and outcome.finished is not None:
+        # A complete command answered before its final result: automations get the final
+        # text once the task has finished in the background.
+        hass.async_create_background_task(
+            _async_publish_final(hass, recognizer, outcome, entity_id=entity_id, language=language),
+            "dashscope final transcript",
+        )
+    elif publish and record.text:
         async_publish(hass, record)
     return record
+
+
+async def _async_publish_final(
+    hass: HomeAssistant,
+    recognizer: Recognizer,
+    outcome: RecognitionOutcome,
+    *,
+    entity_id: str,
+    language: str,
+) -> None:
+    """Publish the transcript of a task that finishes in the background, once it has."""
+    assert outcome.finished is not None
+    await outcome.finished()  # bounded by the finish deadline; failures end it too
+    record = TranscriptRecord.from_transcript(
+        outcome.transcript,  # the task's own transcript: the background finish completed it
+        entity_id=entity_id,
+        recognizer_id=recognizer.recognizer_id,
+        language=language,
+        model=recognizer.model.name,
+        audio_seconds=outcome.stats.audio_seconds,
+    )
+    if record.text:
+        async_publish(hass, record)
 
 
 @callback

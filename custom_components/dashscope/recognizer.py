@@ -7,6 +7,7 @@ A `Recognizer` is read from its subentry once and is given what biases a recogni
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from homeassistant.util import language as language_util
 from .client import (
     AudioInput,
     AudioSpec,
+    CommandMatcher,
     DashScopeClient,
     Endpointing,
     ModelInfo,
@@ -27,12 +29,15 @@ from .client import (
 from .client.parameters import PARAMETERS, Parameter, task_options
 from .const import (
     CONF_AUTO_LANGUAGE,
+    CONF_COMMAND_END,
+    CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
     CONF_MODEL,
+    DEFAULT_COMMAND_SILENCE,
     SUBENTRY_RECOGNIZER,
 )
 
@@ -52,6 +57,8 @@ def default_recognizer(model: str) -> dict[str, Any]:
         CONF_LANGUAGE_HINTS: [],
         CONF_AUTO_LANGUAGE: False,
         CONF_END_OF_SPEECH: END_OF_SPEECH_DEFAULT,
+        CONF_COMMAND_END: END_OF_SPEECH_DEFAULT,
+        CONF_COMMAND_SILENCE: DEFAULT_COMMAND_SILENCE,
     }
     data.update(
         {
@@ -127,6 +134,12 @@ class Recognizer:
         """Read a recognizer subentry once."""
         model = model_info(subentry.data[CONF_MODEL])
         end_of_speech = bool(subentry.data.get(CONF_END_OF_SPEECH, False))
+        # Engines set up before this setting existed keep ending as they did.
+        command_silence = (
+            int(subentry.data.get(CONF_COMMAND_SILENCE, DEFAULT_COMMAND_SILENCE))
+            if subentry.data.get(CONF_COMMAND_END, False)
+            else None
+        )
         return cls(
             recognizer_id=subentry.subentry_id,
             title=subentry.title,
@@ -134,7 +147,9 @@ class Recognizer:
             extra_hints=tuple(subentry.data.get(CONF_LANGUAGE_HINTS, [])),
             auto_language=bool(subentry.data.get(CONF_AUTO_LANGUAGE, False)),
             options=task_options(model.parameters, dict(subentry.data)),
-            endpointing=Endpointing.for_voice_commands(on_service_end=end_of_speech),
+            endpointing=Endpointing.for_voice_commands(
+                on_service_end=end_of_speech, command_silence_ms=command_silence
+            ),
             phrases=str(subentry.data.get(CONF_HOTWORDS, "")),
             exposed_names=bool(subentry.data.get(CONF_EXPOSED_NAMES, False)),
             client=client,
@@ -149,11 +164,12 @@ class Recognizer:
         biasing: Biasing = NO_BIASING,
         *,
         whole_file: bool = False,
+        matcher: CommandMatcher | None = None,
     ) -> Utterance:
         """Return the recognition of an utterance: the caller's language first, then `biasing`.
 
         A whole file is a recording (its end ends it); otherwise this engine's end-of-speech
-        policy holds.
+        policy holds, told the utterance's complete commands by `matcher` when it ends them.
         """
         model = self.model
         hints: tuple[str, ...] = ()
@@ -165,13 +181,19 @@ class Recognizer:
             vocabulary = ((model.hotword_parameter, biasing.vocabulary_id),)
         return self.client.recognize(
             audio,
-            Endpointing.for_recording() if whole_file else self.endpointing,
+            Endpointing.for_recording() if whole_file else self._endpointing(matcher),
             model=model.name,
             language_hints=hints,
             options=self.options + vocabulary,
             context=biasing.context,  # set only for context models (`ModelInfo.bias`)
             context_messages=biasing.context_messages,  # run-task's `input.context`
         )
+
+    def _endpointing(self, matcher: CommandMatcher | None) -> Endpointing:
+        """Return this engine's end-of-speech policy for one utterance."""
+        if matcher is None or self.endpointing.command_silence_ms is None:
+            return self.endpointing
+        return dataclasses.replace(self.endpointing, matcher=matcher)
 
     @property
     def silence_ms(self) -> int | None:

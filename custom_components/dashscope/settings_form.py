@@ -30,11 +30,14 @@ from .client import ModelInfo, Region, build_context, build_vocabulary, parse_ph
 from .client.catalog import HintRule, hint_order
 from .client.parameters import PARAMETERS, ParameterSpec
 from .const import (
+    CONF_COMMAND_END,
+    CONF_COMMAND_SILENCE,
     CONF_END_OF_SPEECH,
     CONF_EXPOSED_NAMES,
     CONF_FALLBACK,
     CONF_HOTWORDS,
     CONF_LANGUAGE_HINTS,
+    DEFAULT_COMMAND_SILENCE,
 )
 from .hotwords import takes_phrases
 from .recognizer import END_OF_SPEECH_DEFAULT
@@ -65,6 +68,8 @@ def _setting_selector(spec: ParameterSpec) -> BooleanSelector | NumberSelector:
 def settings_ranges(model: ModelInfo) -> dict[str, NumberRange]:
     """Return the allowed range of each number on a model's settings form."""
     return {
+        CONF_COMMAND_SILENCE: NumberRange(100, 1000, "ms"),
+    } | {
         spec.parameter.value: NumberRange(spec.minimum, spec.maximum, spec.unit)
         for spec in PARAMETERS
         if spec.setting
@@ -94,6 +99,10 @@ def settings_schema(model: ModelInfo, region: Region) -> vol.Schema:
         # Only these models use more than the pipeline's language: elsewhere the field does nothing.
         fields[vol.Optional(CONF_LANGUAGE_HINTS, default=[])] = _hints_selector(model)
     fields[vol.Optional(CONF_END_OF_SPEECH, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
+    fields[vol.Optional(CONF_COMMAND_END, default=END_OF_SPEECH_DEFAULT)] = BooleanSelector()
+    fields[vol.Optional(CONF_COMMAND_SILENCE, default=DEFAULT_COMMAND_SILENCE)] = NumberSelector(
+        NumberSelectorConfig(step=50, unit_of_measurement="ms", mode=NumberSelectorMode.BOX)
+    )
     if takes_phrases(model, region):
         fields[vol.Optional(CONF_HOTWORDS, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)

@@ -22,9 +22,11 @@ from homeassistant.components.stt import (
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.start import async_at_started
 
 from .budget import budget_fallback
-from .client import AudioInput, AudioSpec, DashScopeError, service_sample_rate
+from .client import AudioInput, AudioSpec, CommandMatcher, DashScopeError, service_sample_rate
+from .commands import HomeCommands
 from .const import LOGGER
 from .entity import DashScopeEntity
 from .fallback import (
@@ -79,6 +81,28 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
         # Held here: runtime data is gone once the entry unloads, an utterance may still end.
         self._runtime = entry.runtime_data
         self._recognizer = recognizer
+        self._commands: HomeCommands | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Load the language's commands once Home Assistant has started (not in an utterance)."""
+        await super().async_added_to_hass()
+        if self._recognizer.endpointing.command_silence_ms is None:
+            return
+        commands = self._commands = HomeCommands(self.hass)
+        language = self._recognizer.default_language(self.hass)
+
+        async def prepare(hass: HomeAssistant) -> None:
+            hass.async_create_background_task(
+                commands.async_prepare(language), "dashscope prepare commands"
+            )
+
+        self.async_on_remove(async_at_started(self.hass, prepare))
+
+    def _matcher(self, language: str) -> CommandMatcher | None:
+        """Return what tells this utterance's complete commands, when the engine asks."""
+        if self._commands is None or not self._commands.available:
+            return None
+        return self._commands.matcher(language)
 
     @property
     def audio_processing(self) -> Any:
@@ -245,7 +269,9 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             return
         recognizer = self._recognizer
         language = str(metadata.language)
-        utterance = start_recognition(self._runtime, recognizer, language, audio)
+        utterance = start_recognition(
+            self._runtime, recognizer, language, audio, matcher=self._matcher(language)
+        )
         give_up = None if kept is None else stalled_start(kept)
         shown = None
         async for transcript in utterance.transcripts(stream, give_up_start=give_up):
@@ -283,7 +309,9 @@ class DashScopeSpeechToText(DashScopeEntity, SpeechToTextEntity):
             outcome.audio_bytes,
             time.monotonic() - started,
         )
-        yield SpeechResult(record.text, SpeechResultState.SUCCESS)
+        # A complete command answers with the words that matched (its final adds only marks).
+        text = record.text if outcome.answer is None else outcome.answer
+        yield SpeechResult(text, SpeechResultState.SUCCESS)
 
 
 def _result(answer: FallbackAnswer) -> SpeechResult:

@@ -51,7 +51,7 @@ from .qwen_config import (
     merge,
 )
 from .qwen_results import Utterances, new_id
-from .script import Recognizer
+from .script import Recognizer, recognizer
 
 if TYPE_CHECKING:
     from .server import DashScopeServer
@@ -134,7 +134,8 @@ class QwenConnection:
     def _recognizer(self) -> Recognizer:
         detection = self.config["turn_detection"]
         silence = detection["silence_duration_ms"] if detection else 0
-        return Recognizer(self.script, self.config["sample_rate"] * 2 / 1000, silence)
+        made: Recognizer = recognizer(self.script, self.config["sample_rate"] * 2 / 1000, silence)
+        return made
 
     def _violation(self, text: str) -> None:
         self.server.violations.append(text)

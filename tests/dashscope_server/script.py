@@ -62,6 +62,20 @@ class TaskScript:
     drop_before_finished: bool = False  # the finals arrive, then the connection drops
     withhold_final: bool = False  # Qwen3: items are committed, their `.completed` never comes
     late_completed: bool = False  # Qwen3: an item's `.completed` after the next item's text
+    # Speech scripted word by word (see words.py): (text, begin_ms, end_ms) in the audio.
+    # When given, it replaces `sentences`, and a word is reported `partial_delay_ms` of audio
+    # after its end.
+    words: tuple[tuple[str, int, int], ...] = ()
+    partial_delay_ms: int = 0
+
+
+def recognizer(script: TaskScript, bytes_per_ms: float, silence_ms: int) -> Any:
+    """Return what turns this task's audio into results: by word when the script has words."""
+    if script.words:
+        from .words import WordRecognizer  # noqa: PLC0415 - words.py imports this module
+
+        return WordRecognizer(script, bytes_per_ms, silence_ms)
+    return Recognizer(script, bytes_per_ms, silence_ms)
 
 
 @dataclass
@@ -149,15 +163,15 @@ class Recognizer:
             "heartbeat": False,
             "sentence_end": False,
             "sentence_id": self._sentence + 1,
-            "words": [
+            "words": [  # each character is `bytes_per_char` of the audio
                 {
-                    "begin_time": begin,
-                    "end_time": begin + 100,
+                    "begin_time": begin + self._ms(index * self.script.bytes_per_char),
+                    "end_time": begin + self._ms((index + 1) * self.script.bytes_per_char),
                     "text": char,
                     "punctuation": "",
                     "fixed": final,
                 }
-                for char in text
+                for index, char in enumerate(text)
             ],
         }
         if final:

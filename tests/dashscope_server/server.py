@@ -31,7 +31,7 @@ from .qwen_audio import (
     results_for,
 )
 from .qwen_config import QWEN_REGION_MODELS
-from .script import Recognizer, TaskScript
+from .script import Recognizer, TaskScript, recognizer
 from .transcription import TranscriptionService
 
 WEBSOCKET_PATH = "/api-ws/v1/inference"
@@ -383,7 +383,7 @@ class _Connection:
             raise TaskFailedError(*refusal)
         if self.script.fail_code and self.script.fail_on == "run":
             raise TaskFailedError(self.script.fail_code, self.script.fail_message)
-        self.recognizer = Recognizer(
+        self.recognizer = recognizer(
             self.script, parameters["sample_rate"] * 2 / 1000, _sentence_silence(model, parameters)
         )
         self.qwen_audio = results_for(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+import contextlib
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
@@ -265,6 +266,14 @@ def test_onboard_and_add_the_integration_through_the_flow(live: Live) -> None:
             await ws.call({"type": "http/config/promote"})  # keep the YAML http config
             # A home in China, as onboarding's core-config step would leave it.
             await ws.call({"type": "config/core/update", "language": "zh-Hans", "country": "CN"})
+            # Onboarding made a 客厅 area: without it "打开客厅的灯" is no command this home
+            # knows, so the recording's words end at the service's end until a trigger
+            # makes them one (test_a_complete_command_ends_sooner_than_the_services_end).
+            for area in await ws.call({"type": "config/area_registry/list"}):
+                if area["name"] == "客厅":
+                    await ws.call(
+                        {"type": "config/area_registry/delete", "area_id": area["area_id"]}
+                    )
 
             flow = await _rest(
                 http, live, "/api/config/config_entries/flow", {"handler": "dashscope"}
@@ -540,6 +549,83 @@ def test_partials_grow_toward_the_final_text(live: Live) -> None:
     assert partials[-1] == TEXT
 
 
+def test_a_complete_command_ends_sooner_than_the_services_end(live: Live) -> None:
+    """The same recording, two engines: the complete command's stt-end comes sooner.
+
+    An automation's conversation trigger makes the recording's words ("打开客厅的灯" then "谢谢") a
+    command the home understands. The first engine ends complete commands (on by default on
+    2026.11); a new one ends only at the service's end. The pipelines stop after speech to
+    text: the trigger must not fire (recognized, never run), while the phrase trigger gets the
+    final text.
+    """
+
+    async def run() -> dict[str, list[dict[str, Any]]]:
+        async with aiohttp.ClientSession() as http:
+            await _rest(
+                http,
+                live,
+                "/api/config/automation/config/live_command",
+                {
+                    "alias": "Thanks for the light",
+                    "triggers": [{"trigger": "conversation", "command": ["打开客厅的灯谢谢"]}],
+                    "actions": [{"event": "dashscope_live_command_ran"}],
+                },
+            )
+            path = "/api/config/config_entries/subentries/flow"
+            flow = await _rest(http, live, path, {"handler": [live.entry_id, "recognizer"]})
+            flow = await _rest(
+                http, live, f"{path}/{flow['flow_id']}", {"model": "fun-asr-realtime"}
+            )
+            assert {"command_end", "command_silence_ms"} <= {
+                field["name"] for field in flow["data_schema"]
+            }
+            done = await _rest(
+                http,
+                live,
+                f"{path}/{flow['flow_id']}",
+                {"end_of_speech": True, "command_end": False},
+            )
+            assert done["type"] == "create_entry", done
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_3")
+            ws = await Websocket.connect(http, live)
+            for event_type in ("dashscope_live_command_ran", "dashscope_live_heard"):
+                await ws.call({"type": "subscribe_events", "event_type": event_type})
+            runs = {}
+            for engine in ("stt.dashscope_fun_asr_realtime_3", "stt.dashscope_fun_asr_realtime"):
+                runs[engine] = await _run_pipeline(http, live, engine)
+            fired: list[dict[str, Any]] = []
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    fired.append((await ws.ws.receive_json(timeout=2))["event"])
+            runs["fired"] = fired
+            await ws.ws.close()
+            return runs
+
+    runs = asyncio.run(run())
+    timings = {}
+    for engine in ("stt.dashscope_fun_asr_realtime_3", "stt.dashscope_fun_asr_realtime"):
+        [start] = [event for event in runs[engine] if event["type"] == "stt-start"]
+        [end] = [event for event in runs[engine] if event["type"] == "stt-end"]
+        timings[engine] = (end["at"] - start["at"], end["data"]["stt_output"]["text"])
+    service_seconds, service_text = timings["stt.dashscope_fun_asr_realtime_3"]
+    command_seconds, command_text = timings["stt.dashscope_fun_asr_realtime"]
+    assert service_text == TEXT
+    assert command_text == "打开客厅的灯谢谢", "the words that matched, without the final's marks"
+    # The service ends after 500 ms of silence, a complete command after 200 ms.
+    assert command_seconds < service_seconds - 0.15, timings
+    live.facts["complete_command_seconds"] = timings
+    print(f"stt-start → stt-end: {timings}")  # noqa: T201 - the number the README quotes
+    types = [event["event_type"] for event in runs["fired"]]
+    assert "dashscope_live_command_ran" not in types, "recognized, never run"
+    heard = [e["data"]["text"] for e in runs["fired"] if e["event_type"] == "dashscope_live_heard"]
+    # Each engine's transcript reaches the phrase trigger: the service-ended one as it is, the
+    # complete command's once its task finished in the background (its final sentence, which
+    # the local server ends where the audio it had ends).
+    assert heard[0] == TEXT, heard
+    assert heard[1].startswith("打开客厅的灯。谢谢"), heard
+    assert "Speech ended (complete_command)" in live.log
+
+
 def test_the_fallback_answers_when_dashscope_is_gone(live: Live) -> None:
     """A local engine (tests/live/local_stt) as an engine's fallback; then DashScope is gone.
 
@@ -568,10 +654,10 @@ def test_the_fallback_answers_when_dashscope_is_gone(live: Live) -> None:
                 {"end_of_speech": True, "fallback": "stt.local_engine"},
             )
             assert done["type"] == "create_entry", done
-            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_3")
+            await _wait_for_state(http, live, "stt.dashscope_fun_asr_realtime_4")
             live.server.send_signal(signal.SIGTERM)  # DashScope is gone
             live.server.wait(30)
-            events = await _run_pipeline(http, live, "stt.dashscope_fun_asr_realtime_3")
+            events = await _run_pipeline(http, live, "stt.dashscope_fun_asr_realtime_4")
             async with http.get(
                 f"{live.url}/api/states/stt.local_engine", headers=live.headers()
             ) as response:
@@ -586,7 +672,7 @@ def test_the_fallback_answers_when_dashscope_is_gone(live: Live) -> None:
     elapsed = end["at"] - start["at"]
     # The speech, the engine's 500 ms of silence, and at most a second more.
     assert elapsed < speech_seconds + 0.5 + 1.0, elapsed
-    assert not live.facts["fed_all_stt.dashscope_fun_asr_realtime_3"], "ended locally"
+    assert not live.facts["fed_all_stt.dashscope_fun_asr_realtime_4"], "ended locally"
     local = live.facts["local"]
     assert local["language"] == "zh"
     heard_seconds = local["heard_bytes"] / 32000

@@ -22,7 +22,13 @@ from .catalog import (
 )
 from .client import DashScopeClient
 from .connections import ConnectionPool
-from .endpointing import Endpointing
+from .endpointing import (
+    NOT_A_COMMAND,
+    CommandKind,
+    CommandMatch,
+    CommandMatcher,
+    Endpointing,
+)
 from .endpoints import (
     REGIONS,
     Deployment,
@@ -70,11 +76,15 @@ from .wav import WavStripper
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "NOT_A_COMMAND",
     "REGIONS",
     "AudioFramer",
     "AudioInput",
     "AudioSpec",
     "Bias",
+    "CommandKind",
+    "CommandMatch",
+    "CommandMatcher",
     "ConnectionPool",
     "Context",
     "ContextMessages",

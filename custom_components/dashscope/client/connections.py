@@ -153,7 +153,7 @@ class ConnectionPool:
 
     def finish_in_background(
         self, connection: Connection, finish: Callable[[], Awaitable[None]]
-    ) -> None:
+    ) -> asyncio.Task[None]:
         """Let `finish()` end the connection's task; then take the connection back (or close it)."""
 
         async def run() -> None:
@@ -168,6 +168,7 @@ class ConnectionPool:
         task = asyncio.create_task(run(), name="dashscope finish task")
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
+        return task
 
     async def close_idle(self) -> None:
         """Close the idle connections (the next utterance opens a new one)."""

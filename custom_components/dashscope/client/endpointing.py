@@ -1,19 +1,67 @@
 """The end-of-speech policy: who ends an utterance, and when the recognition says it is over.
 
-`Endpointing` is the one place the policy enters the client: `Utterance` asks `ends` of each
-transcript while the caller's audio still flows, and the realtime protocol's turn detection
-(`service_turns`) is derived from it, never set apart. A new way to decide that a command is
-over (for example, whether the text completes a known command) is a field here read by `ends`.
+`Endpointing` is the one place the policy enters the client: `Utterance` gives each
+transcript to the utterance's `SpeechEnd` while the caller's audio still flows, and the
+realtime protocol's turn detection (`service_turns`) is derived from it, never set apart.
+
+Two rules end a voice command, and the caller's stream beside them:
+- the service's end of speech (`on_service_end`): its VAD ends a sentence after
+  `max_sentence_silence` of silence; a final sentence with real speech ends the command;
+- a complete command (`command_silence_ms`, given a `CommandMatcher`): the glue says whether
+  the words so far are a whole command the home understands, or only the beginning of one.
+  A whole one ends after a short silence; a beginning is waited for longer than the service's
+  silence (past its sentence end), so a person who pauses to think is not cut off; anything
+  else ends as the service says.
+
+The client owns the timing. Silence is the audio sent minus where the last word ended, from
+the word times the inference protocol reports in every result (partial ones too). Qwen3's
+realtime protocol reports no word times: there the last word is taken to end when its text
+arrived, which counts the service's delay as speech (later, never earlier).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+import logging
+import unicodedata
 
-from .transcript import Transcript
+from .transcript import Transcript, join_sentences
+
+_LOGGER = logging.getLogger(__name__)
 
 MAX_UTTERANCE_SECONDS = 15.0  # like the pipeline's own cap, when the service ends speech
 MIN_SPEECH_MS = 300  # speech before the service's end of a sentence ends the command
+COMMAND_SILENCE_MS = 200  # silence after the last word of a complete command
+# How long a beginning of a command may stay without a new word before it ends. The next word
+# is known only once reported: a pause, the word itself and the service's delay (800 + 500 +
+# 300 ms in the bench) pass before its end is known.
+PREFIX_SILENCE_MS = 2500
+MATCH_TIMEOUT = 1.0  # seconds: a matcher slower than this counts as "not a command"
+
+
+class CommandKind(StrEnum):
+    """What the words so far are, to the home's commands."""
+
+    COMPLETE = "complete"  # a whole command: a short silence ends it
+    PREFIX = "prefix"  # its beginning: wait past the service's silence
+    NEITHER = "neither"  # anything else: the service's end of speech, as without a matcher
+
+
+@dataclass(frozen=True, slots=True)
+class CommandMatch:
+    """The glue's answer about one text; `name` is what matched (an intent), never the text."""
+
+    kind: CommandKind
+    name: str | None = None
+
+
+NOT_A_COMMAND = CommandMatch(CommandKind.NEITHER)
+
+type CommandMatcher = Callable[[str], Awaitable[CommandMatch]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +71,21 @@ class Endpointing:
     on_service_end: bool = False  # end on the service's final sentence
     min_speech_ms: int = MIN_SPEECH_MS  # a cough does not end a command
     max_seconds: float | None = None  # a noisy room cannot keep the stream open forever
+    command_silence_ms: int | None = None  # end a complete command after this much silence
+    prefix_silence_ms: int = PREFIX_SILENCE_MS
+    matcher: CommandMatcher | None = field(default=None, compare=False)  # per language
     recording: bool = False  # a whole recording: the caller ends it, the service cuts turns
 
     @classmethod
-    def for_voice_commands(cls, *, on_service_end: bool) -> Endpointing:
-        """Return the policy of a voice command: capped at 15 s when the service ends it."""
+    def for_voice_commands(
+        cls, *, on_service_end: bool, command_silence_ms: int | None = None
+    ) -> Endpointing:
+        """Return the policy of a voice command: capped at 15 s when the recognition ends it."""
+        ends_itself = on_service_end or command_silence_ms is not None
         return cls(
             on_service_end=on_service_end,
-            max_seconds=MAX_UTTERANCE_SECONDS if on_service_end else None,
+            max_seconds=MAX_UTTERANCE_SECONDS if ends_itself else None,
+            command_silence_ms=command_silence_ms,
         )
 
     @classmethod
@@ -47,9 +102,10 @@ class Endpointing:
         """
         return self.on_service_end or self.recording
 
-    def ends(self, transcript: Transcript) -> bool:
-        """Return True when `transcript` ends the utterance while the caller's audio flows."""
-        return self.on_service_end and ends_command(transcript, self.min_speech_ms)
+    @property
+    def matches_commands(self) -> bool:
+        """Return True when complete commands end the utterance (a matcher is given)."""
+        return self.command_silence_ms is not None and self.matcher is not None
 
 
 def ends_command(transcript: Transcript, min_speech_ms: int) -> bool:
@@ -70,3 +126,155 @@ def ends_command(transcript: Transcript, min_speech_ms: int) -> bool:
         if s.begin_time is not None and s.end_time is not None
     ]
     return not timed or sum(timed) >= min_speech_ms
+
+
+_KEPT_MARKS = frozenset("'\u2019-")  # inside words: what's, Wi-Fi
+
+
+def command_text(transcript: Transcript) -> str:
+    """Return the words so far as one command: without the marks the service put between them.
+
+    A pause can make the service end a sentence in the middle of a command ("打开客厅的。"
+    then "吊灯"), and its commas and full stops are no part of any sentence the
+    home knows: the words are matched without them (and, when they match, returned so).
+    """
+    texts = [s.text for s in transcript.sentences]
+    if transcript.partial is not None:
+        texts.append(transcript.partial.text)
+    plain = "".join(
+        " " if unicodedata.category(ch) == "Po" and ch not in _KEPT_MARKS else ch
+        for ch in " ".join(texts)
+    )
+    return join_sentences(plain.split())
+
+
+def text_key(text: str) -> str:
+    """Return what a text says, without case, spaces or punctuation (a final adds only those)."""
+    kept = (ch for ch in text if not ch.isspace())
+    return "".join(ch.casefold() for ch in kept if not unicodedata.category(ch).startswith("P"))
+
+
+def last_word_end(transcript: Transcript) -> int | None:
+    """Return where the last reported word ends (ms of the task's audio), when times are given."""
+    if transcript.partial is not None and (end := transcript.partial.last_word_end) is not None:
+        return end
+    for sentence in reversed(transcript.sentences):
+        if (end := sentence.last_word_end) is not None:
+            return end
+        if sentence.end_time is not None:
+            return sentence.end_time
+    return None
+
+
+class SpeechEnd:
+    """One utterance's end of speech: asks about the growing text, watches the silence.
+
+    `heard` takes each new transcript, `audio_sent` how much audio the service has had; when
+    the utterance should end, `ended` is set and `ended_by` says why ("service",
+    "complete_command" or "long_silence"). At most one match is in flight, and only a text
+    that changed is asked about.
+    """
+
+    def __init__(self, endpointing: Endpointing) -> None:
+        """Prepare for one utterance."""
+        self._policy = endpointing
+        self.ended = asyncio.Event()
+        self.ended_by: str | None = None
+        self.command: CommandMatch | None = None  # what matched, when a command ended it
+        self.command_text: str | None = None  # the text that matched
+        self._transcript = Transcript()
+        self._text = ""
+        self._key = ""
+        self._last_end: int | None = None  # ms of audio where the last word ended
+        self._audio_ms = 0
+        self._verdicts: dict[str, CommandMatch] = {}
+        self._texts: dict[str, str] = {}
+        self._asking: asyncio.Task[None] | None = None
+
+    def heard(self, transcript: Transcript, audio_ms: int) -> None:
+        """Take a new transcript (`audio_ms`: the audio the service had when it arrived)."""
+        self._transcript = transcript
+        self._audio_ms = max(self._audio_ms, audio_ms)
+        text = command_text(transcript)
+        key = text_key(text)
+        if key != self._key:
+            self._key, self._text = key, text
+            # Without word times, a word counts as ending when its text arrives.
+            self._last_end = self._audio_ms
+        if (end := last_word_end(transcript)) is not None:
+            self._last_end = end
+        self._ask()
+        self._decide()
+
+    def audio_sent(self, audio_ms: int) -> None:
+        """Note that the service has had `audio_ms` of audio: the silence may be long enough."""
+        self._audio_ms = max(self._audio_ms, audio_ms)
+        self._decide()
+
+    async def close(self) -> None:
+        """Stop a match still in flight (its answer no longer matters)."""
+        asking, self._asking = self._asking, None
+        if asking is not None and not asking.done():
+            asking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asking
+
+    @property
+    def silence_ms(self) -> int:
+        """Return the silence since the last word, as far as the service's audio tells."""
+        return 0 if self._last_end is None else max(0, self._audio_ms - self._last_end)
+
+    def _ask(self) -> None:
+        """Ask the glue about the current text, unless asked already or another ask runs."""
+        matcher = self._policy.matcher
+        if not self._policy.matches_commands or matcher is None:
+            return
+        if not self._key or self._key in self._verdicts or self._asking is not None:
+            return
+        self._texts[self._key] = self._text
+        self._asking = asyncio.create_task(
+            self._match(matcher, self._key, self._text), name="dashscope command match"
+        )
+
+    async def _match(self, matcher: CommandMatcher, key: str, text: str) -> None:
+        try:
+            async with asyncio.timeout(MATCH_TIMEOUT):
+                verdict = await matcher(text)
+        except Exception as err:  # noqa: BLE001 - the glue's failure only loses the early end
+            _LOGGER.debug("Command match failed (%r): the service ends this utterance", err)
+            verdict = NOT_A_COMMAND
+        self._verdicts[key] = verdict
+        self._asking = None
+        _LOGGER.debug("Command match: %s %s", verdict.kind.value, verdict.name or "")
+        if self.ended.is_set():
+            return
+        self._ask()  # the text moved on while this one was asked about
+        self._decide()
+
+    def _end(self, reason: str) -> None:
+        if not self.ended.is_set():
+            _LOGGER.debug("Speech ended (%s) %d ms after the last word", reason, self.silence_ms)
+            self.ended_by = reason
+            self.ended.set()
+
+    def _decide(self) -> None:
+        if self.ended.is_set():
+            return
+        policy = self._policy
+        verdict = self._verdicts.get(self._key) if policy.matches_commands else NOT_A_COMMAND
+        if verdict is not None and verdict.kind is CommandKind.COMPLETE:
+            assert policy.command_silence_ms is not None
+            if self.silence_ms >= policy.command_silence_ms:
+                self.command = verdict
+                self.command_text = self._texts.get(self._key, self._text)
+                self._end("complete_command")
+            return
+        if verdict is not None and verdict.kind is CommandKind.PREFIX:
+            # A beginning: neither the service's end nor its silence ends it, a long one does.
+            if self.silence_ms >= policy.prefix_silence_ms:
+                self._end("long_silence")
+            return
+        if verdict is None:  # being asked about: the answer decides (bounded by MATCH_TIMEOUT)
+            return
+        if policy.on_service_end and ends_command(self._transcript, policy.min_speech_ms):
+            self._end("service")

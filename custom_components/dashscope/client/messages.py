@@ -151,6 +151,30 @@ class FinishTask:
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a sentence, with where it lies in the task's audio (ms from its start)."""
+
+    text: str
+    begin_time: int | None = None
+    end_time: int | None = None
+
+    @classmethod
+    def list_from_json(cls, value: Any) -> tuple[Word, ...]:
+        """Parse `sentence.words`; entries that are not objects are skipped."""
+        if not isinstance(value, list):
+            return ()
+        return tuple(
+            cls(
+                text=text_field(word, "text"),
+                begin_time=_optional_int(word.get("begin_time")),
+                end_time=_optional_int(word.get("end_time")),
+            )
+            for word in value
+            if isinstance(word, dict)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of a result, intermediate or final."""
 
@@ -164,6 +188,15 @@ class Sentence:
     language: str | None = None  # the language the service detected, where it says
     sentence_id: int | None = None  # where the model numbers sentences: revisions share it
     sentence_begin: bool = False  # a sentence starts (its text may be empty)
+    words: tuple[Word, ...] = ()  # the inference protocol reports them, intermediate or final
+
+    @property
+    def last_word_end(self) -> int | None:
+        """Return where the last timed word ends (ms of the task's audio), when reported."""
+        for word in reversed(self.words):
+            if word.end_time is not None:
+                return word.end_time
+        return None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sentence:
@@ -181,6 +214,7 @@ class Sentence:
             emo_confidence=_optional_number(confidence),
             sentence_id=_optional_int(data.get("sentence_id")),
             sentence_begin=bool(data.get("sentence_begin")),
+            words=Word.list_from_json(data.get("words")),
         )
 
 

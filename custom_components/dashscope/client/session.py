@@ -80,6 +80,9 @@ class RecognitionSession:
         self._started_at = 0.0
         self._audio_end_at: float | None = None
         self._answered_at: float | None = None
+        self._background: asyncio.Task[None] | None = None
+        # The text of a complete command that ended the utterance (its final may add marks).
+        self.answer_text: str | None = None
         self.stats = RecognitionStats(parameters.model)
         # A session that will not keep its connection (a validation) never takes a pooled one.
         self._starter = TaskStarter(
@@ -90,6 +93,16 @@ class RecognitionSession:
     def audio_bytes(self) -> int:
         """Return how much audio this utterance has had (as sent to the service)."""
         return self._replay.total_bytes
+
+    @property
+    def audio_ms(self) -> int | None:
+        """Return how much audio (ms) the service has been given, for PCM."""
+        return self.audio_bytes * 1000 // self._bytes_per_second if self._pcm else None
+
+    async def finished(self) -> None:
+        """Wait until a task finishing in the background has ended (its final text is in)."""
+        if self._background is not None:
+            await asyncio.shield(self._background)
 
     @property
     def transcript(self) -> Transcript:
@@ -216,7 +229,7 @@ class RecognitionSession:
         elif task.finished:
             self._pool.release(task.connection)
         elif self._finish_in_background and task.finish_sent:
-            self._pool.finish_in_background(task.connection, task.drain)
+            self._background = self._pool.finish_in_background(task.connection, task.drain)
         else:  # a task still running (or broken) must not be reused
             await self._pool.discard(task.connection)
 

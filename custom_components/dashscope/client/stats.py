@@ -20,7 +20,10 @@ class RecognitionStats:
     attempts: int = 0
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from
     error_code: str | None = None  # the failure's code (or class), when the recognition failed
-    ended_by: str | None = None  # "service" or "length_cap" ended the audio, not the caller
+    # What ended the audio, not the caller: "service", "complete_command", "long_silence"
+    # (a beginning of a command waited for) or "length_cap".
+    ended_by: str | None = None
+    command: str | None = None  # the intent (or trigger) that matched, never the text
 
     def note_first_result(self, first_result_at: float | None, started_at: float) -> None:
         """Keep the earliest first result of the utterance's tasks (event-loop times)."""

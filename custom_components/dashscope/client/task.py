@@ -96,9 +96,11 @@ class SocketTask:
         """Return the next text frame; raise when the connection closes first."""
         ws = self.connection.ws
         while True:
-            async with asyncio.timeout_at(self._deadline) as self._receive_timeout:
-                message = await ws.receive()
-            self._receive_timeout = None
+            try:
+                async with asyncio.timeout_at(self._deadline) as self._receive_timeout:
+                    message = await ws.receive()
+            finally:  # also when the reader is cancelled (a complete command ended it)
+                self._receive_timeout = None
             if message.type is aiohttp.WSMsgType.TEXT:
                 return str(message.data)
             if message.type is aiohttp.WSMsgType.BINARY:

@@ -2,9 +2,10 @@
 
 `Utterance` owns a `RecognitionSession`, the caller's `AudioInput` and the `Endpointing`
 policy. A sender task forwards audio as it arrives; the caller's task reads results. When
-the policy says the service's segmentation ended the command, the sender stops consuming
-the caller's audio, the task is finished, and the last results are read, leaving the
-connection reusable. However it ends, the caller gets one `RecognitionOutcome`.
+the policy says the command is over (the service's segmentation, or a complete command after
+a short silence), the sender stops consuming the caller's audio, the task is finished in the
+background, and the connection stays reusable. However it ends, the caller gets one
+`RecognitionOutcome`.
 
 A caller that has another way to answer (a fallback engine) may pass `give_up_start`: an
 awaitable that, once it returns an error before the task has started, gives the start up with
@@ -14,13 +15,13 @@ that error instead of waiting out the account's start timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
 import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 from .audio import AudioInput
-from .endpointing import Endpointing
+from .endpointing import Endpointing, SpeechEnd
 from .errors import DashScopeError
 from .session import RecognitionSession
 from .stats import RecognitionStats
@@ -38,10 +39,22 @@ class RecognitionOutcome:
     stats: RecognitionStats  # what diagnostics show (no text)
     audio_bytes: int  # as sent to the service
     error: DashScopeError | None = None  # what failed it, if anything did
+    # A complete command answered before its final result: the words that matched (the
+    # final adds only punctuation), and the wait for the task finishing in the background.
+    answer: str | None = None
+    finished: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the answer: the matched command, else the transcript's text."""
+        return self.answer if self.answer is not None else self.transcript.text
 
     @property
     def ended_by(self) -> str:
-        """Return what ended it: "caller", "service", "length_cap" or "error"."""
+        """Return what ended it: "caller", "service", "complete_command", ..., or "error".
+
+        `RecognitionStats.ended_by` lists what the recognition itself ends on.
+        """
         if self.error is not None:
             return "error"
         return self.stats.ended_by or "caller"
@@ -86,8 +99,14 @@ class Utterance:
         except DashScopeError as err:
             session.record_failure(err)
             error = err
+        answer = session.answer_text if error is None else None
         self._outcome = RecognitionOutcome(
-            session.transcript, session.stats, session.audio_bytes, error
+            session.transcript,
+            session.stats,
+            session.audio_bytes,
+            error,
+            answer=answer,
+            finished=session.finished if answer is not None else None,
         )
 
     async def run(
@@ -133,26 +152,67 @@ async def _results(
     max_bytes = None
     if endpointing.max_seconds is not None and audio.spec.codec == "pcm":
         max_bytes = int(endpointing.max_seconds * audio.spec.bytes_per_second)
+    speech_end = SpeechEnd(endpointing)
     sender = asyncio.create_task(
-        _send_audio(session, stream, audio, max_bytes), name="dashscope audio"
+        _send_audio(session, stream, audio, max_bytes, speech_end), name="dashscope audio"
     )
     try:
-        async for transcript in session.results():
+        async for transcript in _until(session.results(), speech_end.ended):
             yield transcript
-            # Once the audio is over (the caller ended it, or the cap did) and `finish-task`
+            # Once the audio is over (the pipeline ended it, or the cap did) and `finish-task`
             # is out, every sentence up to `task-finished` belongs to the transcript: only
-            # audio still flowing is cut short by the end-of-speech policy.
-            if not sender.done() and endpointing.ends(transcript):
-                # The answer is here: stop reading the caller's audio and return now; the
-                # task finishes in the background and the connection stays reusable.
-                session.stats.ended_by = "service"
-                await _stop(sender)
-                await session.finish_early()
+            # audio still flowing is cut short by the end of speech.
+            if not sender.done():
+                speech_end.heard(transcript, session.audio_ms or 0)
+            if speech_end.ended.is_set():
                 break
+        if speech_end.ended.is_set() and not sender.done():
+            # The answer is here: stop reading the pipeline's audio and return now; the
+            # task finishes in the background and the connection stays reusable.
+            session.stats.ended_by = speech_end.ended_by
+            if speech_end.command is not None:
+                session.stats.command = speech_end.command.name
+                session.answer_text = speech_end.command_text
+            await _stop(sender)
+            await session.finish_early()
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     finally:
         await _stop(sender)
+        await speech_end.close()
+
+
+async def _until(
+    results: AsyncIterator[Transcript], ended: asyncio.Event
+) -> AsyncIterator[Transcript]:
+    """Yield `results` until they end or `ended` is set, whichever comes first.
+
+    A silence long enough ends a complete command while no result is coming: the wait for
+    the next one is then given up (the task is finished in the background).
+    """
+    waiter = asyncio.ensure_future(ended.wait())
+    step: asyncio.Future[Transcript] | None = None
+    try:
+        while not ended.is_set():
+            step = asyncio.ensure_future(anext(results))
+            await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                return
+            try:
+                transcript = step.result()
+            except StopAsyncIteration:
+                return
+            yield transcript
+    finally:
+        # Whatever ends the wait (an end of speech, a failure, the caller's cancellation),
+        # the reader is stopped before the results are closed.
+        pending = [task for task in (step, waiter) if task is not None and not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        aclose = getattr(results, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _stop(sender: asyncio.Task[bool]) -> None:
@@ -167,6 +227,7 @@ async def _send_audio(
     stream: AsyncIterable[bytes],
     audio: AudioInput,
     max_bytes: int | None,
+    speech_end: SpeechEnd,
 ) -> bool:
     """Forward the audio as it arrives, then finish the task; return True if the cap ended it."""
     capped = False
@@ -175,6 +236,8 @@ async def _send_audio(
         async for chunk in stream:
             if data := audio.feed(chunk):
                 await session.send_audio(data)
+                if (sent_ms := session.audio_ms) is not None:
+                    speech_end.audio_sent(sent_ms)
             received += len(chunk)
             if max_bytes is not None and received >= max_bytes:
                 capped = True
