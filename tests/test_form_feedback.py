@@ -13,7 +13,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -39,6 +39,16 @@ LONG_CHINESE = "这是一个非常非常非常长的中文热词不能用"  # 19
 
 def _strings(language: str) -> dict[str, Any]:
     return json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+
+
+async def _engine_settings(hass: HomeAssistant, entry: MockConfigEntry, model: str) -> FlowResult:
+    """Open the add-engine flow and pick `model`: its settings form."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
+    )
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_MODEL: model}
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,12 +105,7 @@ async def test_a_wait_out_of_range_is_refused_with_its_range_in_both_languages(
 async def test_a_sentence_silence_out_of_range_names_its_unit(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
-    )
+    result = await _engine_settings(hass, setup_integration, "fun-asr-realtime")
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"max_sentence_silence": 100, CONF_HOTWORDS: "客厅吊灯"}
     )
@@ -115,12 +120,7 @@ async def test_a_hotword_change_is_announced_even_after_a_range_error(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
     """The range error comes first; the hotword change is still shown before saving."""
-    result = await hass.config_entries.subentries.async_init(
-        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
-    )
+    result = await _engine_settings(hass, setup_integration, "fun-asr-realtime")
     typed = {"max_sentence_silence": 100, CONF_HOTWORDS: "客厅吊灯=9"}
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], typed)
     assert result["errors"] == {"max_sentence_silence": "out_of_range"}
@@ -133,12 +133,7 @@ async def test_the_hotword_form_says_what_saving_would_change(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
     """A weight of 9 becomes 5 and a too-long hotword is left out: said before saving."""
-    result = await hass.config_entries.subentries.async_init(
-        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
-    )
+    result = await _engine_settings(hass, setup_integration, "fun-asr-realtime")
     typed = f"客厅吊灯=9\n书房台灯=3\n{LONG_CHINESE}"
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_HOTWORDS: typed}
@@ -169,12 +164,7 @@ async def test_the_hotword_form_says_what_saving_would_change(
 async def test_hotwords_that_need_no_change_are_saved_at_once(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "fun-asr-realtime"}
-    )
+    result = await _engine_settings(hass, setup_integration, "fun-asr-realtime")
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_HOTWORDS: "客厅吊灯=5\nreading light"}
     )
@@ -254,12 +244,7 @@ async def test_context_text_over_the_limit_is_announced(
     hass: HomeAssistant, setup_integration: MockConfigEntry, dashscope_server: RunningServer
 ) -> None:
     """Qwen3: no weights to clamp, but what does not fit in 10,000 tokens is named."""
-    result = await hass.config_entries.subentries.async_init(
-        (setup_integration.entry_id, SUBENTRY_RECOGNIZER), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_MODEL: "qwen3-asr-flash-realtime"}
-    )
+    result = await _engine_settings(hass, setup_integration, "qwen3-asr-flash-realtime")
     assert result["step_id"] == "context_settings"
     too_long = "灯" * 10_001
     typed = f"客厅吊灯=9\n{too_long}"
