@@ -285,7 +285,7 @@ def _async_outage(
     if usage.outage_since is None:
         usage.outage_since = now
         LOGGER.warning(
-            "DashScope cannot answer %s (%s): its fallback %s answers until it can",
+            "DashScope cannot answer %s (%s); its commands go to the fallback %s until it does",
             recognizer.title,
             error,
             fallback.entity_id,

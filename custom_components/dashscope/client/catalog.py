@@ -412,7 +412,11 @@ def models_for(deployments: Iterable[Deployment]) -> list[ModelInfo]:
 
 
 def model_info(name: str) -> ModelInfo:
-    """Return the facts for a model; an unknown (newer) model is assumed to be like Fun-ASR."""
+    """Return the facts for a model.
+
+    An unknown (newer, typed-in) model gets the least that is safe to assume: the inference
+    protocol, 16 kHz, Chinese, English and Japanese, the first language hint only, no settings.
+    """
     if name in MODELS:
         return MODELS[name]
     return ModelInfo(
