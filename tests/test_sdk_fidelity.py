@@ -123,12 +123,20 @@ async def test_recognition_over_the_inference_protocol(
 ) -> None:
     monkeypatch.setattr(dashscope, "api_key", API_KEY)
     monkeypatch.setattr(dashscope, "base_websocket_api_url", dashscope_server.url)
-    dashscope_server.queue(SCRIPT)
-    callback = await in_thread(lambda: recognize_inference(tone(0.2), model, **parameters))
+    for _ in range(2):
+        dashscope_server.queue(SCRIPT)
+        callback = await in_thread(lambda: recognize_inference(tone(0.2), model, **parameters))
+        # dashscope 2.0.2's Recognition.start() starts its sender thread before it marks itself
+        # running; on a loaded machine that thread can find it not running and finish the task
+        # before any audio (seen once in CI). Such a run is the SDK's race, not the server's, and
+        # is run once more; a second run without audio fails below.
+        if dashscope_server.tasks[-1].audio:
+            break
+    task = dashscope_server.tasks[-1]
+    assert task.audio, "the SDK sent its audio"
     assert callback.errors == []
     assert callback.complete
     assert callback.final == ["打开客厅的灯。"], "sentence_begin and revisions read as the SDK does"
-    [task] = dashscope_server.tasks
     assert task.finished
     for name, value in parameters.items():
         assert task.parameters[name] == value
