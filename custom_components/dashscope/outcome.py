@@ -257,17 +257,11 @@ def _count(
 def _latency_ms(outcome: RecognitionOutcome) -> float | None:
     """Return how long after the end of speech the transcript was there, in ms.
 
-    When the caller ended the audio: from its end to the final result. When the service's
-    end of speech ended it: the audio that had arrived after the last sentence's end, as
-    audio arrives in real time.
+    The client's `finalize_seconds` is that wait, however the utterance ended (see its
+    definition in `RecognitionStats`).
     """
-    stats = outcome.stats
-    if stats.finalize_seconds is not None:
-        return round(stats.finalize_seconds * 1000, 1)
-    sentences = outcome.transcript.sentences
-    if stats.audio_seconds is None or not sentences or sentences[-1].end_time is None:
-        return None
-    return round(max(0.0, stats.audio_seconds * 1000 - sentences[-1].end_time), 1)
+    seconds = outcome.stats.finalize_seconds
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 @callback

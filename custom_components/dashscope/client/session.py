@@ -79,6 +79,7 @@ class RecognitionSession:
         self._finish_in_background = False  # set by finish_early
         self._started_at = 0.0
         self._audio_end_at: float | None = None
+        self._speech_end_at: float | None = None  # given by finish_early
         self._answered_at: float | None = None
         self._background: asyncio.Task[None] | None = None
         # The text of a complete command that ended the utterance (its final may add marks).
@@ -194,12 +195,15 @@ class RecognitionSession:
                 await self._start_task()
         self._answered_at = asyncio.get_running_loop().time()
 
-    async def finish_early(self) -> None:
+    async def finish_early(self, speech_ended_at: float | None = None) -> None:
         """Send `finish-task` and let the task end in the background: the caller has its answer.
 
         The connection goes back to the pool once `task-finished` arrives, so the next
-        utterance can reuse it; nobody waits for that round trip.
+        utterance can reuse it; nobody waits for that round trip. `speech_ended_at` is when
+        (event-loop time) the speech ended, as the end-of-speech policy tells it: the
+        utterance's `finalize_seconds` runs from then, not from this call.
         """
+        self._speech_end_at = speech_ended_at
         await self.finish()
         self._finish_in_background = True
         await self.close()
@@ -278,12 +282,18 @@ class RecognitionSession:
             await self._pool.discard(task.connection)
 
     def _record_timings(self, task: SocketTask | None) -> None:
-        """Fill the timings however the utterance ended (answered, ended early, failed)."""
+        """Fill the timings however the utterance ended (answered, ended early, failed).
+
+        `finalize_seconds` runs to the answer (the final result, or now: the policy ended the
+        utterance, or it failed) from the end of speech when the policy ended the utterance
+        and knows when the speech ended, else from the end of the audio (the caller ended it).
+        """
         if task is not None:
             self.stats.note_first_result(task.first_result_at, self._started_at)
         if self._audio_end_at is not None:
             end = self._answered_at or asyncio.get_running_loop().time()
-            self.stats.finalize_seconds = max(0.0, end - self._audio_end_at)
+            begin = self._speech_end_at if self._speech_end_at is not None else self._audio_end_at
+            self.stats.finalize_seconds = max(0.0, end - begin)
 
     async def _before_retry(self, err: DashScopeError, task: SocketTask | None) -> None:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""

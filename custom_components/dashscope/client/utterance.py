@@ -174,7 +174,7 @@ async def _results(
                 session.stats.command = speech_end.command.name
                 session.answer_text = speech_end.command_text
             await _stop(sender)
-            await session.finish_early()
+            await session.finish_early(speech_end.speech_ended_at)
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     finally:
