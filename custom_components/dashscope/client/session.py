@@ -100,8 +100,16 @@ class RecognitionSession:
         """Return how much audio (ms) the service has been given, for PCM."""
         return self.audio_bytes * 1000 // self._bytes_per_second if self._pcm else None
 
+    @property
+    def finishing(self) -> bool:
+        """Return True when the task finishes in the background (see `finished`)."""
+        return self._background is not None
+
     async def finished(self) -> None:
-        """Wait until a task finishing in the background has ended (its final text is in)."""
+        """Wait until a task finishing in the background has ended (its final text is in).
+
+        Its usage (`stats.billed_seconds`, `stats.tokens`) is complete only then.
+        """
         if self._background is not None:
             await asyncio.shield(self._background)
 
@@ -226,16 +234,32 @@ class RecognitionSession:
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
-        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
-        self.stats.tokens = task.transcript.tokens
         if not self._keep_connection:
+            self._record_usage(task)
             await self._pool.discard(task.connection)
         elif task.finished:
+            self._record_usage(task)
             self._pool.release(task.connection)
         elif self._finish_in_background and task.finish_sent:
-            self._background = self._pool.finish_in_background(task.connection, task.drain)
+            # The rest of the results (the final sentence's usage) arrives in the background.
+            self._background = self._pool.finish_in_background(
+                task.connection, lambda: self._drain(task)
+            )
         else:  # a task still running (or broken) must not be reused
+            self._record_usage(task)
             await self._pool.discard(task.connection)
+
+    async def _drain(self, task: SocketTask) -> None:
+        """Read a task finishing in the background to its end, then add its usage."""
+        try:
+            await task.drain()
+        finally:  # a failed drain still counts what the service said it billed
+            self._record_usage(task)
+
+    def _record_usage(self, task: SocketTask) -> None:
+        """Add what the service billed for `task` (once: when it has sent all it will)."""
+        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
+        self.stats.tokens = task.transcript.tokens
 
     async def _pump(self) -> None:
         """Send unsent frames (and `finish-task` once the audio ended); hold the lock."""

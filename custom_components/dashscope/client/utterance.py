@@ -40,8 +40,10 @@ class RecognitionOutcome:
     audio_bytes: int  # as sent to the service
     error: DashScopeError | None = None  # what failed it, if anything did
     # A complete command answered before its final result: the words that matched (the
-    # final adds only punctuation), and the wait for the task finishing in the background.
+    # final adds only punctuation).
     answer: str | None = None
+    # The wait for a task finishing in the background (the end of speech ended the
+    # utterance): the transcript's final text and the stats' usage are complete after it.
     finished: Callable[[], Awaitable[None]] | None = None
 
     @property
@@ -106,7 +108,7 @@ class Utterance:
             session.audio_bytes,
             error,
             answer=answer,
-            finished=session.finished if answer is not None else None,
+            finished=session.finished if error is None and session.finishing else None,
         )
 
     async def run(
