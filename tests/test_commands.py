@@ -273,6 +273,8 @@ async def test_complete_commands_count_what_the_server_billed(
         assert result.text == "打开客厅的吊灯"
         assert published  # the background finish has ended: the usage is counted
         assert stats(setup_integration).ended_by == "complete_command"
+        # The wait felt runs from the last word's end: at least the 200 ms of silence.
+        assert stats(setup_integration).finalize_seconds >= 0.15
     await hass.async_block_till_done()
 
     billed = sum(task.billed_seconds for task in dashscope_server.tasks)
