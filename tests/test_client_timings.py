@@ -31,13 +31,19 @@ async def paced(seconds: float) -> AsyncIterator[bytes]:
         await asyncio.sleep(0)
 
 
+# The silence after the last word that ends a sentence at the local server: the two models'
+# documented defaults (fun-asr's `max_sentence_silence`, Qwen3's `silence_duration_ms`).
+FUN_ASR_SILENCE = 1.3
+QWEN_SILENCE = 0.8
+
+
 @pytest.mark.parametrize(
-    ("parameters", "on_service_end", "ended_by"),
+    ("parameters", "on_service_end", "ended_by", "silence"),
     [
-        (PARAMETERS, True, "service"),
-        (PARAMETERS, False, None),
-        (QWEN, True, "service"),
-        (QWEN, False, None),
+        (PARAMETERS, True, "service", FUN_ASR_SILENCE),
+        (PARAMETERS, False, None, 0.0),
+        (QWEN, True, "service", QWEN_SILENCE),
+        (QWEN, False, None, 0.0),
     ],
     ids=[
         "inference-service-end",
@@ -52,7 +58,14 @@ async def test_timings_are_filled_however_the_utterance_ends(
     parameters: RecognitionParameters,
     on_service_end: bool,
     ended_by: str | None,
+    silence: float,
 ) -> None:
+    """`finalize_seconds` is the felt wait: from the end of speech when the service ended it.
+
+    The whole tone is sent at once, so the service has had far more audio than the silence
+    when it ends the sentence; the end of speech is still the last word's end (or, without
+    word times, when the text last changed), so the wait includes the silence that ended it.
+    """
     client = make_client(http, dashscope_server)
     endpointing = Endpointing.for_voice_commands(on_service_end=on_service_end)
     outcome = await utterance(client, AUDIO, endpointing, parameters).run(paced(3.0))
@@ -62,7 +75,10 @@ async def test_timings_are_filled_however_the_utterance_ends(
     assert stats.first_result_seconds is not None
     assert 0 < stats.first_result_seconds < 3
     assert stats.finalize_seconds is not None
-    assert 0 <= stats.finalize_seconds < 1
+    if ended_by is None:  # from the end of the audio to the final result
+        assert 0 <= stats.finalize_seconds < 1
+    else:  # from the end of speech: at least the silence that ended the sentence
+        assert silence - 0.1 <= stats.finalize_seconds < silence + 1
 
 
 async def test_timings_of_a_failed_utterance(

@@ -39,6 +39,7 @@ from .conftest import RunningServer
 from .dashscope_server import TaskScript
 from .test_end_of_speech import CountingStream, engine
 from .test_stt import metadata
+from .test_usage import AUDIO_SENSOR, number
 
 ON = default_recognizer("fun-asr-realtime") | {CONF_END_OF_SPEECH: True, CONF_COMMAND_END: True}
 SERVICE_ONLY = ON | {CONF_COMMAND_END: False}
@@ -257,3 +258,30 @@ async def test_an_open_question_ends_as_the_service_says(
     assert stats(setup_integration).ended_by == "service"
     assert stats(setup_integration).command is None
     assert [record.text for record in published] == ["讲个笑话。"]
+
+
+@pytest.mark.parametrize("recognizer_data", [ON])
+async def test_complete_commands_count_what_the_server_billed(
+    hass: HomeAssistant,
+    home: None,
+    setup_integration: MockConfigEntry,
+    dashscope_server: RunningServer,
+) -> None:
+    """The final sentence's usage arrives after the answer: it is counted all the same, once."""
+    for _ in range(3):
+        result, _, published = await recognize(hass, dashscope_server, FLUENT)
+        assert result.text == "打开客厅的吊灯"
+        assert published  # the background finish has ended: the usage is counted
+        assert stats(setup_integration).ended_by == "complete_command"
+        # The wait felt runs from the last word's end: at least the 200 ms of silence.
+        assert stats(setup_integration).finalize_seconds >= 0.15
+    await hass.async_block_till_done()
+
+    billed = sum(task.billed_seconds for task in dashscope_server.tasks)
+    assert len(dashscope_server.tasks) == 3
+    assert billed > 0
+    assert number(hass, AUDIO_SENSOR) == billed
+    [usage] = setup_integration.runtime_data.usage.values()
+    assert usage.recognitions == 3  # each once
+    recognitions = setup_integration.runtime_data.recognitions
+    assert sum(recognition.billed_seconds for recognition in recognitions) == billed

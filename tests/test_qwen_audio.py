@@ -92,6 +92,8 @@ async def test_message_model_set_up_in_the_ui_and_heard_through_assist(
     assert task.run_task["payload"]["input"] == {
         "context": [{"role": "user", "content": [{"type": "input_text", "text": "吊灯"}]}]
     }
+    # The service's end finishes the task in the background; its usage is complete after it.
+    await hass.async_block_till_done(wait_background_tasks=True)
     stats = entry.runtime_data.recognitions[-1]
     assert stats.tokens is not None
     assert stats.tokens > 0, "usage counted in tokens"

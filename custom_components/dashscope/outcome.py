@@ -98,7 +98,9 @@ def async_recognition_done(
     DashScope could not: its text is the transcript then, and the record names it.
     """
     runtime.recognitions.append(outcome.stats)
-    if (usage := runtime.usage.get(recognizer.recognizer_id)) is not None:
+    usage = runtime.usage.get(recognizer.recognizer_id)
+    if usage is not None and outcome.finished is None:
+        # A task finishing in the background is counted once it has (its final usage).
         _count(usage, outcome, fallback)
         async_check_budget(hass, recognizer.entry_id, runtime)
     record = TranscriptRecord.from_transcript(
@@ -115,29 +117,49 @@ def async_recognition_done(
     async_billing_fine(hass, recognizer.entry_id)
     if usage is not None and usage.outage_since is not None:
         _async_outage_over(hass, recognizer, usage)
-    if publish and outcome.finished is not None:
-        # A complete command answered before its final result: automations get the final
-        # text once the task has finished in the background.
+    # A complete command answered before its final result: automations get the final text
+    # once the task has finished in the background.
+    publish_final = publish and outcome.answer is not None
+    if outcome.finished is not None:
         hass.async_create_background_task(
-            _async_publish_final(hass, recognizer, outcome, entity_id=entity_id, language=language),
+            _async_finished(
+                hass,
+                runtime,
+                recognizer,
+                outcome,
+                publish=publish_final,
+                entity_id=entity_id,
+                language=language,
+            ),
             "dashscope final transcript",
         )
-    elif publish and record.text:
+    if publish and not publish_final and record.text:
         async_publish(hass, record)
     return record
 
 
-async def _async_publish_final(
+async def _async_finished(
     hass: HomeAssistant,
+    runtime: DashScopeRuntimeData,
     recognizer: Recognizer,
     outcome: RecognitionOutcome,
     *,
+    publish: bool,
     entity_id: str,
     language: str,
 ) -> None:
-    """Publish the transcript of a task that finishes in the background, once it has."""
+    """Once a task finishing in the background has: count its usage, publish its final text.
+
+    Usage is counted here, not when the answer came: the final sentence's usage arrives
+    with the background finish.
+    """
     assert outcome.finished is not None
     await outcome.finished()  # bounded by the finish deadline; failures end it too
+    if (usage := runtime.usage.get(recognizer.recognizer_id)) is not None:
+        _count(usage, outcome, None)
+        async_check_budget(hass, recognizer.entry_id, runtime)
+    if not publish:
+        return
     record = TranscriptRecord.from_transcript(
         outcome.transcript,  # the task's own transcript: the background finish completed it
         entity_id=entity_id,
@@ -257,17 +279,11 @@ def _count(
 def _latency_ms(outcome: RecognitionOutcome) -> float | None:
     """Return how long after the end of speech the transcript was there, in ms.
 
-    When the caller ended the audio: from its end to the final result. When the service's
-    end of speech ended it: the audio that had arrived after the last sentence's end, as
-    audio arrives in real time.
+    The client's `finalize_seconds` is that wait, however the utterance ended (see its
+    definition in `RecognitionStats`).
     """
-    stats = outcome.stats
-    if stats.finalize_seconds is not None:
-        return round(stats.finalize_seconds * 1000, 1)
-    sentences = outcome.transcript.sentences
-    if stats.audio_seconds is None or not sentences or sentences[-1].end_time is None:
-        return None
-    return round(max(0.0, stats.audio_seconds * 1000 - sentences[-1].end_time), 1)
+    seconds = outcome.stats.finalize_seconds
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 @callback

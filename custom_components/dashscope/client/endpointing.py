@@ -187,6 +187,7 @@ class SpeechEnd:
         self._key = ""
         self._last_end: int | None = None  # ms of audio where the last word ended
         self._audio_ms = 0
+        self._audio_at: float | None = None  # event-loop time the service's audio last grew
         self._verdicts: dict[str, CommandMatch] = {}
         self._texts: dict[str, str] = {}
         self._asking: asyncio.Task[None] | None = None
@@ -194,7 +195,7 @@ class SpeechEnd:
     def heard(self, transcript: Transcript, audio_ms: int) -> None:
         """Take a new transcript (`audio_ms`: the audio the service had when it arrived)."""
         self._transcript = transcript
-        self._audio_ms = max(self._audio_ms, audio_ms)
+        self._more_audio(audio_ms)
         text = command_text(transcript)
         key = text_key(text)
         if key != self._key:
@@ -208,7 +209,7 @@ class SpeechEnd:
 
     def audio_sent(self, audio_ms: int) -> None:
         """Note that the service has had `audio_ms` of audio: the silence may be long enough."""
-        self._audio_ms = max(self._audio_ms, audio_ms)
+        self._more_audio(audio_ms)
         self._decide()
 
     async def close(self) -> None:
@@ -223,6 +224,24 @@ class SpeechEnd:
     def silence_ms(self) -> int:
         """Return the silence since the last word, as far as the service's audio tells."""
         return 0 if self._last_end is None else max(0, self._audio_ms - self._last_end)
+
+    @property
+    def speech_ended_at(self) -> float | None:
+        """Return when (event-loop time) the speech ended, as the audio sent so far tells.
+
+        The last word ended `silence_ms` of audio before the last audio sent, and audio
+        arrives in real time: the speech ended that long before that audio was sent. Without
+        word times the last word ends when its text arrived (see `silence_ms`). None when no
+        word was heard or the audio's length is unknown (compressed audio).
+        """
+        if self._last_end is None or self._audio_at is None:
+            return None
+        return self._audio_at - self.silence_ms / 1000
+
+    def _more_audio(self, audio_ms: int) -> None:
+        if audio_ms > self._audio_ms:
+            self._audio_ms = audio_ms
+            self._audio_at = asyncio.get_running_loop().time()
 
     def _ask(self) -> None:
         """Ask the glue about the current text, unless asked already or another ask runs."""

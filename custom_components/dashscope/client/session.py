@@ -79,6 +79,7 @@ class RecognitionSession:
         self._finish_in_background = False  # set by finish_early
         self._started_at = 0.0
         self._audio_end_at: float | None = None
+        self._speech_end_at: float | None = None  # given by finish_early
         self._answered_at: float | None = None
         self._background: asyncio.Task[None] | None = None
         # The text of a complete command that ended the utterance (its final may add marks).
@@ -99,8 +100,16 @@ class RecognitionSession:
         """Return how much audio (ms) the service has been given, for PCM."""
         return self.audio_bytes * 1000 // self._bytes_per_second if self._pcm else None
 
+    @property
+    def finishing(self) -> bool:
+        """Return True when the task finishes in the background (see `finished`)."""
+        return self._background is not None
+
     async def finished(self) -> None:
-        """Wait until a task finishing in the background has ended (its final text is in)."""
+        """Wait until a task finishing in the background has ended (its final text is in).
+
+        Its usage (`stats.billed_seconds`, `stats.tokens`) is complete only then.
+        """
         if self._background is not None:
             await asyncio.shield(self._background)
 
@@ -194,12 +203,15 @@ class RecognitionSession:
                 await self._start_task()
         self._answered_at = asyncio.get_running_loop().time()
 
-    async def finish_early(self) -> None:
+    async def finish_early(self, speech_ended_at: float | None = None) -> None:
         """Send `finish-task` and let the task end in the background: the caller has its answer.
 
         The connection goes back to the pool once `task-finished` arrives, so the next
-        utterance can reuse it; nobody waits for that round trip.
+        utterance can reuse it; nobody waits for that round trip. `speech_ended_at` is when
+        (event-loop time) the speech ended, as the end-of-speech policy tells it: the
+        utterance's `finalize_seconds` runs from then, not from this call.
         """
+        self._speech_end_at = speech_ended_at
         await self.finish()
         self._finish_in_background = True
         await self.close()
@@ -222,16 +234,32 @@ class RecognitionSession:
         if task is None:
             return
         self._closed_task = task  # its transcript stays readable
-        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
-        self.stats.tokens = task.transcript.tokens
         if not self._keep_connection:
+            self._record_usage(task)
             await self._pool.discard(task.connection)
         elif task.finished:
+            self._record_usage(task)
             self._pool.release(task.connection)
         elif self._finish_in_background and task.finish_sent:
-            self._background = self._pool.finish_in_background(task.connection, task.drain)
+            # The rest of the results (the final sentence's usage) arrives in the background.
+            self._background = self._pool.finish_in_background(
+                task.connection, lambda: self._drain(task)
+            )
         else:  # a task still running (or broken) must not be reused
+            self._record_usage(task)
             await self._pool.discard(task.connection)
+
+    async def _drain(self, task: SocketTask) -> None:
+        """Read a task finishing in the background to its end, then add its usage."""
+        try:
+            await task.drain()
+        finally:  # a failed drain still counts what the service said it billed
+            self._record_usage(task)
+
+    def _record_usage(self, task: SocketTask) -> None:
+        """Add what the service billed for `task` (once: when it has sent all it will)."""
+        self.stats.billed_seconds += task.transcript.billed_seconds  # a replay bills again
+        self.stats.tokens = task.transcript.tokens
 
     async def _pump(self) -> None:
         """Send unsent frames (and `finish-task` once the audio ended); hold the lock."""
@@ -278,12 +306,18 @@ class RecognitionSession:
             await self._pool.discard(task.connection)
 
     def _record_timings(self, task: SocketTask | None) -> None:
-        """Fill the timings however the utterance ended (answered, ended early, failed)."""
+        """Fill the timings however the utterance ended (answered, ended early, failed).
+
+        `finalize_seconds` runs to the answer (the final result, or now: the policy ended the
+        utterance, or it failed) from the end of speech when the policy ended the utterance
+        and knows when the speech ended, else from the end of the audio (the caller ended it).
+        """
         if task is not None:
             self.stats.note_first_result(task.first_result_at, self._started_at)
         if self._audio_end_at is not None:
             end = self._answered_at or asyncio.get_running_loop().time()
-            self.stats.finalize_seconds = max(0.0, end - self._audio_end_at)
+            begin = self._speech_end_at if self._speech_end_at is not None else self._audio_end_at
+            self.stats.finalize_seconds = max(0.0, end - begin)
 
     async def _before_retry(self, err: DashScopeError, task: SocketTask | None) -> None:
         """Return when `err` deserves another task (after any backoff); raise it otherwise."""

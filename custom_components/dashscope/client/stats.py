@@ -15,7 +15,11 @@ class RecognitionStats:
     billed_seconds: float = 0.0  # the audio the service billed (its `usage.duration`)
     tokens: int | None = None  # input plus output tokens, for models billed in tokens
     first_result_seconds: float | None = None  # from the start of the session
-    finalize_seconds: float | None = None  # from the end of the audio to the final result
+    # How long the answer took after the speech: when the caller ended the audio, from its
+    # end to the final result; when the service or the command policy ended the utterance,
+    # from the end of speech (the last word's end in the audio sent, as audio arrives in real
+    # time; without word times, when the text last changed) to the answer.
+    finalize_seconds: float | None = None
     reused_connection: bool = False
     attempts: int = 0
     retried_after: list[str] = field(default_factory=list)  # what each retry recovered from

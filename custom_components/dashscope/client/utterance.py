@@ -40,8 +40,10 @@ class RecognitionOutcome:
     audio_bytes: int  # as sent to the service
     error: DashScopeError | None = None  # what failed it, if anything did
     # A complete command answered before its final result: the words that matched (the
-    # final adds only punctuation), and the wait for the task finishing in the background.
+    # final adds only punctuation).
     answer: str | None = None
+    # The wait for a task finishing in the background (the end of speech ended the
+    # utterance): the transcript's final text and the stats' usage are complete after it.
     finished: Callable[[], Awaitable[None]] | None = None
 
     @property
@@ -106,7 +108,7 @@ class Utterance:
             session.audio_bytes,
             error,
             answer=answer,
-            finished=session.finished if answer is not None else None,
+            finished=session.finished if error is None and session.finishing else None,
         )
 
     async def run(
@@ -174,7 +176,7 @@ async def _results(
                 session.stats.command = speech_end.command.name
                 session.answer_text = speech_end.command_text
             await _stop(sender)
-            await session.finish_early()
+            await session.finish_early(speech_end.speech_ended_at)
         if sender.done() and not sender.cancelled() and sender.result():
             session.stats.ended_by = "length_cap"
     finally:
