@@ -36,7 +36,7 @@ from homeassistant.setup import async_setup_component
 import numpy as np
 import soxr
 
-from custom_components.dashscope.client.endpointing import text_key
+from custom_components.dashscope.client.endpointing import COMMAND_SILENCE_MS, text_key
 from custom_components.dashscope.commands import HomeCommands
 from tests.dashscope_server import TaskScript
 from tests.dashscope_server.server import DashScopeServer
@@ -49,7 +49,6 @@ LOUD = 0.02  # a sample this loud (of full scale) is speech, when trimming a wor
 TRAILING_SECONDS = 3.0  # silence after the last word (a long wait ends by 1.5 s)
 PIPELINE_SILENCE = 0.7  # Home Assistant's default VAD silence
 SERVICE_SILENCE_MS = 500
-COMMAND_SILENCE_MS = 200
 
 # (class, language, words; "|" marks a pause of the given ms before the next word)
 CORPUS: list[tuple[str, str, list[str | int]]] = [

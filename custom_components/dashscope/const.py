@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .client.endpointing import COMMAND_SILENCE_MS
+
 DOMAIN: Final = "dashscope"
 LOGGER = logging.getLogger(__package__)
 
@@ -20,7 +22,7 @@ CONF_EXPOSED_NAMES: Final = "exposed_names"
 CONF_END_OF_SPEECH: Final = "end_of_speech"
 CONF_COMMAND_END: Final = "command_end"  # end a complete command after a short silence
 CONF_COMMAND_SILENCE: Final = "command_silence_ms"
-DEFAULT_COMMAND_SILENCE: Final = 200  # ms after the last word of a complete command
+DEFAULT_COMMAND_SILENCE: Final = COMMAND_SILENCE_MS  # ms after a complete command's last word
 CONF_START_TIMEOUT: Final = "start_timeout"
 CONF_FINISH_TIMEOUT: Final = "finish_timeout"
 

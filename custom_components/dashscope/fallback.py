@@ -40,6 +40,7 @@ from .client import (
     RetryPolicy,
     UnsupportedAudioError,
 )
+from .client.parameters import PARAMETERS, Parameter
 from .client.utterance import GiveUp
 from .const import LOGGER
 
@@ -50,7 +51,10 @@ FALLBACK_TIMEOUT = 30.0  # seconds the fallback may take after DashScope gave up
 # waiting, its start timeout (10 s by default) is not waited out. A warm connection starts a
 # task within a few hundred ms of the first audio, a fresh one well within a second.
 START_GRACE = 1.0
-DEFAULT_SILENCE_MS = 500  # the engines' own default `max_sentence_silence`
+# The engines' own default `max_sentence_silence`, from the parameter table.
+_SENTENCE_SILENCE = next(s for s in PARAMETERS if s.parameter is Parameter.MAX_SENTENCE_SILENCE)
+assert _SENTENCE_SILENCE.default is not None
+DEFAULT_SILENCE_MS = int(_SENTENCE_SILENCE.default)
 SPEECH_RMS = 500.0  # of 32767 (about -36 dBFS): louder is speech, after the pipeline's gain
 MIN_SPEECH_SECONDS = 0.3  # a cough does not start a command
 
